@@ -49,6 +49,8 @@ class CleaningConfig:
     max_gap_s: float = _doc(0.15, "gaps up to this long are interpolated; longer gaps stay NaN", "s")
     lowpass_cutoff_hz: float = _doc(8.0, "zero-phase Butterworth low-pass cut-off", "Hz")
     filter_order: int = _doc(2, "Butterworth order (applied forward and backward)")
+    outlier_window_s: float = _doc(0.25, "running-median window of the Hampel outlier filter", "s")
+    outlier_k: float = _doc(6.0, "points further than this many scaled MADs from the running median are masked")
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_visibility <= 1:
@@ -57,13 +59,27 @@ class CleaningConfig:
             raise ConfigError(f"cleaning.max_gap_s must be >= 0, got {self.max_gap_s}")
         if self.lowpass_cutoff_hz <= 0:
             raise ConfigError(f"cleaning.lowpass_cutoff_hz must be > 0, got {self.lowpass_cutoff_hz}")
+        if self.filter_order < 1:
+            raise ConfigError(f"cleaning.filter_order must be >= 1, got {self.filter_order}")
+        if self.outlier_window_s <= 0 or self.outlier_k <= 0:
+            raise ConfigError("cleaning.outlier_window_s and cleaning.outlier_k must be > 0")
 
 
 @dataclass(frozen=True)
 class EventConfig:
-    method: str = _doc("auto", "gait-event method (see formcheck/events.py for the measured comparison)")
+    method: str = _doc("auto", "gait-event method: auto|zeni|height|fellin (measured comparison in formcheck/events.py)")
     min_contact_time_s: float = _doc(0.08, "shorter contacts are rejected", "s")
+    max_contact_time_s: float = _doc(1.0, "longer contacts are rejected", "s")
     max_stride_time_s: float = _doc(1.6, "longer strides are rejected", "s")
+    min_strides: int = _doc(3, "fewer valid strides (both sides together) = no gait detected", "strides")
+
+    def __post_init__(self) -> None:
+        if self.method not in ("auto", "zeni", "height", "fellin"):
+            raise ConfigError(f"events.method must be auto|zeni|height|fellin, got {self.method!r}")
+        if not 0 < self.min_contact_time_s < self.max_contact_time_s:
+            raise ConfigError("events: need 0 < min_contact_time_s < max_contact_time_s")
+        if self.max_stride_time_s <= 0:
+            raise ConfigError("events.max_stride_time_s must be > 0")
 
 
 @dataclass(frozen=True)

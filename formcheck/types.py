@@ -95,6 +95,7 @@ class PoseSeries:
     meta: VideoMeta
     model: str = ""
     model_sha256: str = ""
+    features: dict = field(default_factory=dict)  # name -> (T,) per-frame image features (e.g. waistband)
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -115,6 +116,12 @@ class PoseSeries:
         object.__setattr__(self, "t_s", _readonly(t, np.float64))
         for name in ("xy", "visibility", "presence", "world"):
             object.__setattr__(self, name, _readonly(getattr(self, name), np.float64))
+        feats = {}
+        for key, arr in dict(self.features).items():
+            if np.shape(arr) != (n,):
+                raise ValueError(f"PoseSeries.features[{key!r}]: expected shape {(n,)}, got {np.shape(arr)}")
+            feats[key] = _readonly(arr, np.float64)
+        object.__setattr__(self, "features", feats)
 
     def __len__(self) -> int:
         return len(self.t_s)

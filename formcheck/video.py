@@ -152,10 +152,18 @@ def iter_frames(
                 img = upright(f.to_ndarray(format="rgb24"), int(getattr(f, "rotation", 0) or 0))
                 yield idx, float(t), img
         except (av.error.FFmpegError, EOFError) as e:
-            msg = f"{meta.path.name}: decoding stopped after frame {idx} ({type(e).__name__}); file may be truncated"
-            logger.warning(msg)
-            if on_warning:
-                on_warning(msg)
+            _warn(on_warning, f"{meta.path.name}: decoding stopped after frame {idx} ({type(e).__name__}); "
+                              "file may be truncated")
+            return
+    if stop is None and meta.n_frames and idx + 1 < 0.98 * meta.n_frames:
+        _warn(on_warning, f"{meta.path.name}: decoded {idx + 1} of the {meta.n_frames} frames the container "
+                          "announces; file may be truncated")
+
+
+def _warn(on_warning: Callable[[str], None] | None, msg: str) -> None:
+    logger.warning(msg)
+    if on_warning:
+        on_warning(msg)
 
 
 def file_sha256(path: str | Path, *, chunk: int = 1 << 20) -> str:
@@ -183,7 +191,8 @@ class H264Writer:
         self._s = self._c.add_stream("libx264", rate=rate, options={"preset": preset, "crf": str(crf)})
         self._s.width, self._s.height = width - width % 2, height - height % 2
         self._s.pix_fmt = "yuv420p"
-        self._s.time_base = fractions.Fraction(1, 90000)
+        # codec time base as fine as the stream's, or VFR frames closer than 1/fps collide
+        self._s.time_base = self._s.codec_context.time_base = fractions.Fraction(1, 90000)
         if rotation_deg:
             self._s.set_display_rotation(rotation_deg)
         self._last_pts = -1

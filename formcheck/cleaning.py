@@ -1,0 +1,224 @@
+"""Landmark cleaning: masking, left/right fixes, outliers, gap filling and zero-phase low-pass.
+
+Order in ``clean_pose`` (each step returns new arrays, nothing is mutated, nothing dropped silently;
+the counts of every change land in ``CleaningReport``):
+
+1. ``mask_low_visibility`` - points whose MediaPipe visibility is below ``min_visibility`` -> NaN.
+2. ``assign_sides_by_view`` - rear view: the runner's left is on image left; front view: on image
+   right. BlazePose sometimes reads a back as a face and mirrors every label; frames whose hip and
+   shoulder order contradicts the view get all left/right labels swapped.
+3. ``fix_leg_swaps`` - per frame, swap the two legs' labels when the swapped assignment is clearly
+   closer to a constant-velocity prediction from the previous frames (BlazePose flips near and far
+   leg in side views, mostly around mid-swing when the legs cross).
+4. ``reject_outliers`` - Hampel filter on each coordinate: a point further than ``k`` scaled MADs
+   from the running median (window ``outlier_window_s``) -> NaN.
+5. ``interpolate_gaps`` - linear interpolation over NaN gaps up to ``max_gap_s``; longer gaps stay NaN.
+6. ``lowpass`` - Butterworth (``output='sos'``, ``fs=``) run forward and backward (``sosfiltfilt``),
+   applied separately to every NaN-free run long enough for the default padding; shorter runs are
+   left unfiltered and NaNs stay NaN.
+
+Method comparison for the low-pass (why Butterworth): a Savitzky-Golay filter keeps peaks better but
+its cut-off depends on the window in samples, i.e. on fps; a moving median removes spikes but lags
+edges; Butterworth's cut-off is in Hz (fps-independent) and zero-phase when run both ways, so event
+timing is not shifted. 8 Hz keeps the heel's contact transient at 60-240 fps within a frame
+(measured in ``benchmarks/events_mocap.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from formcheck.config import CleaningConfig
+from formcheck.landmarks import Landmark, mirror_index
+from formcheck.types import PoseSeries
+
+LEG_NAMES = ("hip", "knee", "ankle", "heel", "foot_index")
+_LEFT_LEG = np.array([int(Landmark[f"LEFT_{n.upper()}"]) for n in LEG_NAMES])
+_RIGHT_LEG = np.array([int(Landmark[f"RIGHT_{n.upper()}"]) for n in LEG_NAMES])
+_SWAP_LEGS_ONLY = np.array([int(Landmark[f"LEFT_{n.upper()}"]) for n in ("knee", "ankle", "heel", "foot_index")])
+_SWAP_LEGS_ONLY_R = np.array([int(Landmark[f"RIGHT_{n.upper()}"]) for n in ("knee", "ankle", "heel", "foot_index")])
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """What cleaning changed (counts are landmark-frames unless named ``frames``)."""
+
+    masked_low_visibility: int
+    view_swapped_frames: int
+    leg_swapped_frames: int
+    outliers: int
+    interpolated: int
+    still_missing: int
+
+
+def mask_low_visibility(xy: np.ndarray, visibility: np.ndarray, *, min_visibility: float) -> tuple[np.ndarray, int]:
+    """NaN where ``visibility < min_visibility``; returns (new xy, number of points masked)."""
+    bad = ~(np.nan_to_num(visibility, nan=0.0) >= min_visibility) & np.isfinite(xy[..., 0])
+    out = np.array(xy, dtype=float, copy=True)
+    out[bad] = np.nan
+    return out, int(bad.sum())
+
+
+def assign_sides_by_view(xy: np.ndarray, *, view: str) -> tuple[np.ndarray, np.ndarray]:
+    """Make labels agree with a rear or front view. Returns (new xy, (T,) bool frames swapped).
+
+    Rear view: the runner's left hip/shoulder must be at smaller image x than the right one; front
+    view: larger. The vote uses hips and shoulders; side and oblique views are returned unchanged.
+    """
+    out = np.array(xy, dtype=float, copy=True)
+    swapped = np.zeros(len(xy), dtype=bool)
+    if view not in ("rear", "front"):
+        return out, swapped
+    dx = (xy[:, int(Landmark.LEFT_HIP), 0] - xy[:, int(Landmark.RIGHT_HIP), 0]) + (
+        xy[:, int(Landmark.LEFT_SHOULDER), 0] - xy[:, int(Landmark.RIGHT_SHOULDER), 0]
+    )
+    swapped = np.nan_to_num(dx > 0 if view == "rear" else dx < 0, nan=False).astype(bool)
+    if swapped.any():
+        out[swapped] = out[swapped][:, list(mirror_index())]
+    return out, swapped
+
+
+def fix_leg_swaps(xy: np.ndarray, *, ratio: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+    """Swap knee/ankle/heel/toe labels frame by frame when that is clearly more continuous.
+
+    Parameters
+    ----------
+    xy : (T, 33, 2)
+    ratio : swap when ``cost_swapped < ratio * cost_kept``; costs are summed distances of the four
+        distal points of both legs to a constant-velocity prediction from the two previous (already
+        corrected) frames.
+
+    Returns
+    -------
+    (new xy, (T,) bool frames whose labels were swapped relative to the input)
+    """
+    out = np.array(xy, dtype=float, copy=True)
+    swapped = np.zeros(len(xy), dtype=bool)
+    li, ri = _SWAP_LEGS_ONLY, _SWAP_LEGS_ONLY_R
+    prev1 = prev2 = None
+    for t in range(len(out)):
+        cur_l, cur_r = out[t, li], out[t, ri]
+        if not (np.isfinite(cur_l).all() and np.isfinite(cur_r).all()):
+            prev1 = prev2 = None if not np.isfinite(cur_l).any() else prev1
+            continue
+        if prev1 is not None:
+            pred = prev1 if prev2 is None else 2 * prev1 - prev2
+            keep = np.linalg.norm(cur_l - pred[0], axis=1).sum() + np.linalg.norm(cur_r - pred[1], axis=1).sum()
+            swap = np.linalg.norm(cur_r - pred[0], axis=1).sum() + np.linalg.norm(cur_l - pred[1], axis=1).sum()
+            if swap < ratio * keep:
+                out[t, li], out[t, ri] = cur_r.copy(), cur_l.copy()
+                swapped[t] = True
+        prev2, prev1 = prev1, np.stack([out[t, li], out[t, ri]])
+    return out, swapped
+
+
+def reject_outliers(x: np.ndarray, t_s: np.ndarray, *, window_s: float, k: float) -> tuple[np.ndarray, int]:
+    """Hampel filter along axis 0 (any trailing shape). Returns (new x, number of points set NaN)."""
+    x = np.array(x, dtype=float, copy=True)
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1.0
+    half = max(2, int(round(0.5 * window_s / dt)))
+    flat = x.reshape(len(x), -1)
+    n_bad = 0
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    padded = np.pad(flat, ((half, half), (0, 0)), constant_values=np.nan)
+    win = sliding_window_view(padded, 2 * half + 1, axis=0)  # (T, C, W)
+    with np.errstate(all="ignore"), _quiet_nan():
+        med = np.nanmedian(win, axis=2)
+        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=2)
+    scale = np.maximum(mad, 1e-9 + 0.5)  # floor: half a pixel
+    bad = np.abs(flat - med) > k * scale
+    bad &= np.isfinite(flat)
+    n_bad = int(bad.sum())
+    flat[bad] = np.nan
+    return flat.reshape(x.shape), n_bad
+
+
+class _quiet_nan:
+    def __enter__(self):
+        import warnings
+
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def interpolate_gaps(x: np.ndarray, t_s: np.ndarray, *, max_gap_s: float) -> tuple[np.ndarray, int]:
+    """Linear interpolation in time over interior NaN gaps no longer than ``max_gap_s``.
+
+    A gap's length is the time between the valid samples around it minus one frame interval, so a
+    single missing frame at 30 fps is a 33 ms gap. Returns (new x, number of values filled).
+    """
+    x = np.array(x, dtype=float, copy=True)
+    flat = x.reshape(len(x), -1)
+    t = np.asarray(t_s, float)
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    filled = 0
+    for c in range(flat.shape[1]):
+        col = flat[:, c]
+        ok = np.isfinite(col)
+        if ok.sum() < 2 or ok.all():
+            continue
+        idx = np.flatnonzero(ok)
+        gaps = np.flatnonzero(np.diff(idx) > 1)
+        for g in gaps:
+            a, b = idx[g], idx[g + 1]
+            if t[b] - t[a] - dt <= max_gap_s + 1e-9:
+                col[a + 1 : b] = np.interp(t[a + 1 : b], [t[a], t[b]], [col[a], col[b]])
+                filled += b - a - 1
+    return flat.reshape(x.shape), filled
+
+
+def nan_runs(ok: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open [start, stop) runs where ``ok`` is True."""
+    d = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def lowpass(x: np.ndarray, *, fs_hz: float, cutoff_hz: float, order: int) -> np.ndarray:
+    """Zero-phase Butterworth low-pass along axis 0, NaN-aware (each NaN-free run separately).
+
+    Runs shorter than the filter's default padding (``3 * (2 * len(sos) + 1)`` samples) are returned
+    unfiltered. When ``cutoff_hz`` is at or above Nyquist the input is returned unchanged.
+    """
+    x = np.array(x, dtype=float, copy=True)
+    if cutoff_hz >= 0.5 * fs_hz * 0.99:
+        return x
+    sos = signal.butter(order, cutoff_hz, btype="lowpass", output="sos", fs=fs_hz)
+    padlen = 3 * (2 * len(sos) + 1)
+    flat = x.reshape(len(x), -1)
+    for c in range(flat.shape[1]):
+        col = flat[:, c]
+        for a, b in nan_runs(np.isfinite(col)):
+            if b - a > padlen:
+                col[a:b] = signal.sosfiltfilt(sos, col[a:b])
+    return flat.reshape(x.shape)
+
+
+def clean_pose(pose: PoseSeries, cfg: CleaningConfig = CleaningConfig(), *, view: str = "side") -> tuple[PoseSeries, CleaningReport]:
+    """Run every cleaning step (module docstring) and return a new ``PoseSeries`` plus a report."""
+    xy, n_mask = mask_low_visibility(pose.xy, pose.visibility, min_visibility=cfg.min_visibility)
+    xy, view_sw = assign_sides_by_view(xy, view=view)
+    if view in ("side", "oblique"):
+        xy, leg_sw = fix_leg_swaps(xy)
+    else:
+        leg_sw = np.zeros(len(xy), dtype=bool)
+    xy, n_out = reject_outliers(xy, pose.t_s, window_s=cfg.outlier_window_s, k=cfg.outlier_k)
+    xy, n_fill = interpolate_gaps(xy, pose.t_s, max_gap_s=cfg.max_gap_s)
+    xy = lowpass(xy, fs_hz=pose.fps, cutoff_hz=cfg.lowpass_cutoff_hz, order=cfg.filter_order)
+    report = CleaningReport(
+        masked_low_visibility=n_mask,
+        view_swapped_frames=int(view_sw.sum()),
+        leg_swapped_frames=int(leg_sw.sum()),
+        outliers=n_out,
+        interpolated=n_fill,
+        still_missing=int((~np.isfinite(xy[..., 0])).sum()),
+    )
+    return dataclasses.replace(pose, xy=xy), report

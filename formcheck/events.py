@@ -1,0 +1,324 @@
+"""Gait events (initial contact ``ic`` and toe-off ``tc``) per foot from 2D landmarks.
+
+All methods work on the cleaned image landmarks of one clip, in a runner frame where ``u`` is the
+forward coordinate (``facing * x``, px) and ``z`` the height (``-y``, px). Events are returned as
+fractional frame positions (sub-frame interpolation), turned into times with the clip's own
+timestamps in exactly one place (``_frame_to_s``).
+
+Candidate methods
+-----------------
+``zeni`` - Zeni et al. 2008 (Gait Posture 27:710). IC = maximum forward heel position relative to
+    the hip midpoint; TO = maximum backward toe (foot_index) position relative to the hip midpoint.
+    ++ needs no floor, works on a treadmill, overground and with a panning camera; one smooth extremum
+    per stride, robust to noise.
+    -- validated for walking; in running the foot retracts before touching down, so IC comes early
+    and TO late (the foot keeps moving back after it leaves the belt), by an amount that depends on
+    speed and style; side view only.
+``height`` - foot height over the floor (as Pose2Sim ``trc_gaitevents`` "height_coordinates", made
+    robust to the blurred contact kink). The floor is the running 95th percentile of the lowest foot
+    point; the foot's lowest point (min of heel and toe height) is followed down; where it crosses
+    ``h1 = 0.06`` leg lengths its velocity is extrapolated linearly to the floor (IC); TO mirrors
+    this on the way up.
+    ++ uses the event's physical definition (the foot touches/leaves the floor); independent of
+    strike pattern; works for any view where the feet's height is visible (rear/front too).
+    -- needs a level floor in the image and both feet visible; camera tilt or a strongly receding
+    runner bend the floor (a running percentile absorbs slow changes).
+``fellin`` - Fellin et al. 2010 (J Sci Med Sport 13:646). IC = lowest heel point (heel vertical
+    velocity turns from down to up); TO = peak knee extension in late stance.
+    ++ knee angle is the most robust landmark signal; reported TO error ~5 ms with markers.
+    -- the low-pass filter rounds the contact kink, so the heel minimum comes late; forefoot strikers
+    touch with the toe first; peak knee extension comes slightly after toe-off in fast running.
+
+Measured accuracy (median |error| in ms; ``python benchmarks/events_mocap.py`` for the mocap rows,
+``tests/test_events.py::test_method_table`` for the synthetic rows; errors signed as detected - true)
+
+=====================================  ======  =========  =========  ==========
+data                                   method  IC median  TO median  cadence err
+=====================================  ======  =========  =========  ==========
+(filled in by the benchmarks; see the table at the end of this docstring)
+=====================================  ======  =========  =========  ==========
+
+The default (``EventConfig.method = "auto"``) is the method with the best measured accuracy, see
+``DEFAULT_METHOD``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import signal
+
+from formcheck.landmarks import Landmark, side_lm
+
+CONTACT_COLUMNS = ("side", "ic", "tc", "ic_s", "tc_s", "contact_time_s", "method")
+REJECTED_COLUMNS = CONTACT_COLUMNS + ("reason",)
+METHODS = ("zeni", "height", "fellin")
+DEFAULT_METHOD = "height"
+_H1_LEG = 0.06  # height threshold (leg lengths) where the extrapolation starts
+
+
+@dataclass(frozen=True)
+class FootSignals:
+    """Runner-frame signals of one foot (all (T,), px; u forward, z up)."""
+
+    heel_u: np.ndarray
+    heel_z: np.ndarray
+    toe_u: np.ndarray
+    toe_z: np.ndarray
+    knee_ext_deg: np.ndarray  # 180 - knee flexion (180 = straight)
+    pelvis_u: np.ndarray
+
+
+def foot_signals(xy: np.ndarray, side: str, *, facing: float) -> FootSignals:
+    """Build a foot's runner-frame signals from (T, 33, 2) image landmarks."""
+    from formcheck.geometry import joint_flexion_deg, midpoint
+
+    p = lambda n: xy[:, int(side_lm(n, side))]  # noqa: E731
+    pelvis = midpoint(xy[:, int(Landmark.LEFT_HIP)], xy[:, int(Landmark.RIGHT_HIP)])
+    return FootSignals(
+        heel_u=facing * p("heel")[:, 0],
+        heel_z=-p("heel")[:, 1],
+        toe_u=facing * p("foot_index")[:, 0],
+        toe_z=-p("foot_index")[:, 1],
+        knee_ext_deg=180.0 - joint_flexion_deg(p("hip"), p("knee"), p("ankle")),
+        pelvis_u=facing * pelvis[:, 0],
+    )
+
+
+def _frame_to_s(pos: np.ndarray | float, t_s: np.ndarray) -> np.ndarray:
+    """Fractional frame positions -> seconds via the clip's own timestamps (the one conversion)."""
+    return np.interp(pos, np.arange(len(t_s)), t_s)
+
+
+def _parabolic(y: np.ndarray, i: int) -> float:
+    """Sub-sample position of the extremum at ``i`` from a parabola through its neighbours."""
+    if 0 < i < len(y) - 1 and np.all(np.isfinite(y[i - 1 : i + 2])):
+        den = y[i - 1] - 2 * y[i] + y[i + 1]
+        if den != 0:
+            return i + float(np.clip(0.5 * (y[i - 1] - y[i + 1]) / den, -0.5, 0.5))
+    return float(i)
+
+
+def _peaks(y: np.ndarray, *, distance: int, prominence: float) -> np.ndarray:
+    """Sub-frame positions of maxima of ``y`` (NaN-safe: NaNs never hold a peak)."""
+    z = np.where(np.isfinite(y), y, np.nanmin(y) if np.isfinite(y).any() else 0.0)
+    idx, _ = signal.find_peaks(z, distance=max(1, distance), prominence=prominence)
+    idx = [i for i in idx if np.isfinite(y[i])]
+    return np.array([_parabolic(y, i) for i in idx])
+
+
+def dominant_period_frames(x: np.ndarray, *, lo: float, hi: float) -> float:
+    """Period (frames) of the strongest spectral peak of ``x`` between ``lo`` and ``hi`` frames."""
+    ok = np.isfinite(x)
+    if ok.sum() < 2 * lo:
+        return float("nan")
+    y = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    y = (y - y.mean()) * np.hanning(len(y))
+    n = 8 * int(2 ** np.ceil(np.log2(len(y))))
+    p = np.abs(np.fft.rfft(y, n)) ** 2
+    f = np.fft.rfftfreq(n)
+    band = (f >= 1.0 / hi) & (f <= 1.0 / lo)
+    if not band.any():
+        return float("nan")
+    return float(1.0 / f[band][np.argmax(p[band])])
+
+
+def floor_height(z_low: np.ndarray, *, window: int) -> np.ndarray:
+    """Running 5th percentile of the lowest foot point's height (the floor), window in frames."""
+    s = pd.Series(z_low)
+    w = max(5, int(window) | 1)
+    fl = s.rolling(w, center=True, min_periods=max(3, w // 4)).quantile(0.05)
+    return fl.bfill().ffill().to_numpy()
+
+
+def _crossings(h: np.ndarray, level: float, *, rising: bool) -> np.ndarray:
+    """Fractional positions where ``h`` crosses ``level`` (upwards if ``rising``)."""
+    a, b = h[:-1], h[1:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    hit = ok & ((a < level) & (b >= level) if rising else (a >= level) & (b < level))
+    i = np.flatnonzero(hit)
+    return i + (level - a[i]) / (b[i] - a[i])
+
+
+def _extrapolate_to_floor(h: np.ndarray, pos: float, *, down: bool) -> float:
+    """From a crossing at ``pos``, follow the local slope (3-frame fit) linearly to height 0."""
+    i = int(np.floor(pos))
+    lo, hi = max(0, i - 1), min(len(h), i + 3)
+    seg = h[lo:hi]
+    xs = np.arange(lo, hi)[np.isfinite(seg)]
+    if len(xs) < 2:
+        return pos
+    slope = np.polyfit(xs, h[xs], 1)[0]
+    level = np.interp(pos, xs, h[xs])
+    if down and slope < 0:
+        return pos + level / -slope
+    if not down and slope > 0:
+        return pos - level / slope
+    return pos
+
+
+def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: int) -> tuple[np.ndarray, np.ndarray]:
+    h = np.fmin(f.heel_z, f.toe_z) - floor
+    h1 = _H1_LEG * leg_px
+    down = _crossings(h, h1, rising=False)
+    up = _crossings(h, h1, rising=True)
+    ic = np.array([min(_extrapolate_to_floor(h, p, down=True), p + min_sep) for p in down])
+    tc = np.array([max(_extrapolate_to_floor(h, p, down=False), p - min_sep) for p in up])
+    return ic, tc
+
+
+def candidate_events(
+    xy: np.ndarray, side: str, *, facing: float, method: str, fps_hz: float, leg_px: float, floor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unpaired IC and TO positions (fractional frames) of one foot by one method."""
+    f = foot_signals(xy, side, facing=facing)
+    rel_heel = f.heel_u - f.pelvis_u
+    period = dominant_period_frames(rel_heel, lo=0.4 * fps_hz, hi=2.0 * fps_hz)
+    if not np.isfinite(period):
+        period = 0.75 * fps_hz
+    dist = int(0.6 * period)
+    if method == "zeni":
+        rng = np.nanpercentile(rel_heel, 95) - np.nanpercentile(rel_heel, 5)
+        ic = _peaks(rel_heel, distance=dist, prominence=0.3 * rng)
+        rel_toe = f.toe_u - f.pelvis_u
+        rng_t = np.nanpercentile(rel_toe, 95) - np.nanpercentile(rel_toe, 5)
+        tc = _peaks(-rel_toe, distance=dist, prominence=0.3 * rng_t)
+        return ic, tc
+    if floor is None:
+        floor = floor_height(_lowest_point(xy), window=int(2 * period))
+    if method == "height":
+        return _ic_tc_height(f, floor=floor, leg_px=leg_px, min_sep=int(0.1 * fps_hz))
+    if method == "fellin":
+        hz = f.heel_z - floor
+        rng = np.nanpercentile(hz, 95) - np.nanpercentile(hz, 5)
+        ic = _peaks(-hz, distance=dist, prominence=0.3 * rng)
+        # TO: peak knee extension between each IC and the next IC (late stance)
+        ke = f.knee_ext_deg
+        tc = []
+        for a, b in zip(ic, list(ic[1:]) + [len(ke) - 1]):
+            lo, hi = int(np.ceil(a)) + 1, int(min(b, a + 0.7 * period))
+            if hi - lo < 3 or not np.isfinite(ke[lo:hi]).any():
+                continue
+            k = lo + int(np.nanargmax(ke[lo:hi]))
+            tc.append(_parabolic(ke, k))
+        return ic, np.array(tc)
+    raise ValueError(f"unknown event method {method!r}; valid: {', '.join(METHODS)}")
+
+
+def _lowest_point(xy: np.ndarray) -> np.ndarray:
+    """Height (-y, px) of the lowest heel/toe point over both feet, per frame."""
+    ids = [int(side_lm(n, s)) for s in ("left", "right") for n in ("heel", "foot_index")]
+    with np.errstate(all="ignore"):
+        y = np.nanmax(np.where(np.isfinite(xy[:, ids, 1]), xy[:, ids, 1], -np.inf), axis=1)
+    y[~np.isfinite(y)] = np.nan
+    return -y
+
+
+def pair_contacts(
+    ic: np.ndarray, tc: np.ndarray, *, side: str, t_s: np.ndarray, fps_hz: float,
+    min_contact_s: float, max_contact_s: float, missing: np.ndarray, method: str,
+) -> tuple[list[dict], list[dict]]:
+    """Pair each IC with the first TO before the next IC of the same foot; reject with a reason."""
+    kept, rejected = [], []
+    ic = np.sort(ic)
+    tc = np.sort(tc)
+    for k, a in enumerate(ic):
+        nxt = ic[k + 1] if k + 1 < len(ic) else np.inf
+        cand = tc[(tc > a) & (tc < nxt)]
+        row = {"side": side, "ic": int(round(a)), "tc": -1, "ic_s": float(_frame_to_s(a, t_s)),
+               "tc_s": float("nan"), "contact_time_s": float("nan"), "method": method}
+        if len(cand) == 0:
+            row["reason"] = "no toe-off before the next contact of this foot" if np.isfinite(nxt) else "clip ends before toe-off"
+            rejected.append(row)
+            continue
+        b = cand[0]
+        row.update(tc=int(round(b)), tc_s=float(_frame_to_s(b, t_s)))
+        row["contact_time_s"] = row["tc_s"] - row["ic_s"]
+        lo, hi = max(0, int(np.floor(a)) - 1), min(len(missing), int(np.ceil(b)) + 2)
+        if missing[lo:hi].mean() > 0.3:
+            row["reason"] = "foot landmarks missing in more than 30% of the contact"
+        elif row["contact_time_s"] < min_contact_s:
+            row["reason"] = f"contact shorter than {min_contact_s:.2f} s"
+        elif row["contact_time_s"] > max_contact_s:
+            row["reason"] = f"contact longer than {max_contact_s:.2f} s"
+        else:
+            kept.append(row)
+            continue
+        rejected.append(row)
+    return kept, rejected
+
+
+def detect_contacts(
+    xy: np.ndarray, t_s: np.ndarray, *, facing: float, leg_px: float, method: str = DEFAULT_METHOD,
+    min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Initial contacts and toe-offs of both feet.
+
+    Parameters
+    ----------
+    xy : (T, 33, 2) cleaned image landmarks [px].
+    t_s : (T,) timestamps [s].
+    facing : +1 when the runner faces image +x, -1 otherwise (only ``zeni`` uses it).
+    leg_px : leg length [px] (scales the height thresholds).
+    method : ``zeni`` | ``height`` | ``fellin`` (module docstring).
+
+    Returns
+    -------
+    (contacts, rejected) : DataFrames with ``CONTACT_COLUMNS`` (+ ``reason`` in ``rejected``), sorted
+        by ``ic_s``. ``ic``/``tc`` are the nearest frame indices; ``ic_s``/``tc_s`` are interpolated.
+    """
+    fps = float(1.0 / np.median(np.diff(t_s)))
+    kept, rej = [], []
+    floor = None
+    if method != "zeni":
+        low = _lowest_point(xy)
+        per = dominant_period_frames(low, lo=0.2 * fps, hi=1.0 * fps)
+        floor = floor_height(low, window=int(4 * (per if np.isfinite(per) else 0.4 * fps)))
+    for side in ("left", "right"):
+        ic, tc = candidate_events(xy, side, facing=facing, method=method, fps_hz=fps, leg_px=leg_px, floor=floor)
+        ids = [int(side_lm(n, side)) for n in ("heel", "foot_index", "ankle")]
+        missing = ~np.isfinite(xy[:, ids, 0]).all(axis=1)
+        k, r = pair_contacts(ic, tc, side=side, t_s=t_s, fps_hz=fps, min_contact_s=min_contact_time_s,
+                             max_contact_s=max_contact_time_s, missing=missing, method=method)
+        kept += k
+        rej += r
+    contacts = pd.DataFrame(kept, columns=list(CONTACT_COLUMNS)).sort_values("ic_s", ignore_index=True)
+    rejected = pd.DataFrame(rej, columns=list(REJECTED_COLUMNS)).sort_values("ic_s", ignore_index=True)
+    return contacts, rejected
+
+
+def build_strides(contacts: pd.DataFrame, *, max_stride_time_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per stride (IC to next IC of the same foot) with step time to the other foot's IC.
+
+    Returns (strides, rejected) where rejected strides carry a ``reason`` (too long = a missed or
+    rejected contact in between; no contralateral contact inside = left/right confusion).
+    """
+    rows, rej = [], []
+    c = contacts.sort_values("ic_s")
+    for side in ("left", "right"):
+        mine = c[c.side == side].reset_index(drop=True)
+        other = c[c.side != side]
+        for k in range(len(mine) - 1):
+            a, b = mine.iloc[k], mine.iloc[k + 1]
+            between = other[(other.ic_s > a.ic_s) & (other.ic_s < b.ic_s)]
+            row = {"side": side, "start": int(a.ic), "end": int(b.ic), "tc": int(a.tc),
+                   "start_s": a.ic_s, "end_s": b.ic_s, "tc_s": a.tc_s,
+                   "stride_time_s": b.ic_s - a.ic_s, "contact_time_s": a.contact_time_s}
+            if row["stride_time_s"] > max_stride_time_s:
+                row["reason"] = f"stride longer than {max_stride_time_s:.2f} s (missed contact)"
+            elif len(between) != 1:
+                row["reason"] = f"{len(between)} contacts of the other foot inside the stride (expected 1)"
+            else:
+                o = between.iloc[0]
+                row["step_time_s"] = o.ic_s - a.ic_s  # this foot's IC to the other foot's IC
+                row["flight_time_s"] = o.ic_s - a.tc_s
+                row["other_ic_s"] = o.ic_s
+                rows.append(row)
+                continue
+            rej.append(row)
+    strides = pd.DataFrame(rows)
+    if len(strides):
+        strides = strides.sort_values("start_s", ignore_index=True)
+    return strides, pd.DataFrame(rej)
