@@ -1,0 +1,102 @@
+"""Combine several clips of one runner into one session (pure).
+
+No single view measures everything: cadence, overstride and trunk lean come best from the side;
+pelvic drop and crossover only from behind (or the front). ``combine_session`` takes each metric from
+the clip whose view measures it best (``views`` in ``data/metrics.toml``, best first), and names that
+clip in ``MetricValue.source`` (the view goes to ``extra["view"]``). One clip is the smallest session.
+
+Choice per metric, in order:
+1. clips whose view is suitable for the metric, measured values first, best view first, then higher
+   confidence, then more strides (``n``);
+2. only if no clip has a suitable view: any clip, measured first, with a caveat in ``reason``.
+Metrics unknown to the knowledge base take the measured value with the highest confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Union
+
+from formcheck.types import MetricValue
+
+if TYPE_CHECKING:  # pragma: no cover
+    from formcheck.guidance import Knowledge
+    from formcheck.types import Analysis
+
+ClipMetrics = tuple[str, str, Mapping[str, MetricValue]]  # (clip name, view name, metrics)
+
+
+def _clip_triplet(clip: Union["Analysis", ClipMetrics]) -> ClipMetrics:
+    if isinstance(clip, tuple):
+        name, view, metrics = clip
+        return str(name), str(view or "unknown"), metrics
+    view = clip.view.name if getattr(clip, "view", None) is not None else ""
+    if not view or view == "auto":
+        runner_view = getattr(getattr(clip, "runner", None), "view", "auto")
+        view = runner_view if runner_view != "auto" else "unknown"
+    return clip.meta.path.name, view, clip.metrics
+
+
+def _measured(mv: MetricValue) -> bool:
+    return bool(math.isfinite(mv.value)) or any(
+        sv is not None and math.isfinite(sv.value) for sv in (mv.left, mv.right))
+
+
+def combine_session(clips: Sequence[Union["Analysis", ClipMetrics]], *,
+                    knowledge: Knowledge | None = None) -> dict[str, MetricValue]:
+    """One metric dict for the session, each metric from the clip that measures it best.
+
+    Parameters
+    ----------
+    clips : sequence of Analysis or (clip_name, view_name, dict[str, MetricValue])
+        The runner's clips. View names: side | rear | front (anything else ranks last).
+    knowledge : Knowledge, optional
+        Supplies each metric's preferred views; defaults to the packaged knowledge.
+
+    Returns
+    -------
+    dict[str, MetricValue]
+        Every metric any clip reported, with ``source`` = clip name and ``extra["view"]`` = its view.
+        Empty when ``clips`` is empty.
+    """
+    if knowledge is None:
+        from formcheck.guidance import load_knowledge
+
+        knowledge = load_knowledge()
+    triplets = [_clip_triplet(c) for c in clips]
+    names: list[str] = []
+    for _clip, _view, metrics in triplets:
+        names += [n for n in metrics if n not in names]
+    out = {}
+    for name in names:
+        cands = [(clip, view, m[name]) for clip, view, m in triplets if name in m]
+        out[name] = _pick(name, cands, knowledge)
+    return out
+
+
+def _pick(name: str, cands: list[tuple[str, str, MetricValue]], knowledge: Knowledge) -> MetricValue:
+    spec = knowledge.metrics.get(name)
+    views = spec.views if spec else ()
+
+    def key(c):
+        clip, view, mv = c
+        rank = views.index(view) if view in views else len(views)
+        return (not _measured(mv), rank, -float(mv.confidence or 0.0), -int(mv.n or 0))
+
+    suitable = [c for c in cands if not views or c[1] in views]
+    clip, view, mv = min(suitable or cands, key=key)
+    reason = mv.reason
+    if views and not suitable:
+        caveat = f"measured from a {view} view, which is not suited to this metric (best: {', '.join(views)})"
+        reason = f"{reason}; {caveat}" if reason else caveat
+    return replace(mv, source=clip, reason=reason, extra={**(mv.extra or {}), "view": view})
+
+
+def session_warnings(clips: Sequence["Analysis"]) -> tuple[str, ...]:
+    """Every clip's ``Analysis.warnings``, prefixed with the clip name (for the report's top)."""
+    out = []
+    for a in clips:
+        out += [f"{a.meta.path.name}: {w}" for w in getattr(a, "warnings", ())]
+    return tuple(out)
