@@ -123,6 +123,8 @@ class MetricStatus:
             return f"typical up to {fmt(hi)}"
         if _fin(lo):
             return f"typical from {fmt(lo)}"
+        if _fin(self.watch):
+            return f"watch {'above' if self.concern == 'high' else 'below'} {fmt(self.watch)}"
         return ""
 
 

@@ -21,11 +21,12 @@ import functools
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from formcheck.errors import ConfigError
 from formcheck.symptoms import LOCATIONS, WHEN, Symptoms

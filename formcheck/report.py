@@ -16,7 +16,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 
-from formcheck.guidance import DISCLAIMER, PROVISIONAL_NOTE, Assessment
+from formcheck.guidance import PROVISIONAL_NOTE, Assessment
 from formcheck.symptoms import CHARACTERS, LOCATIONS, WHEN
 
 STATUS_TEXT = {"typical": "typical", "watch": "watch", "flag": "flag", "info": "info",
@@ -66,9 +66,11 @@ def _symptom_lines(a: Assessment) -> list[str]:
 def _value_text(st) -> str:
     if st.status == "not_measured":
         return "not measured"
-    parts = [st.fmt(st.value)] if _fin(st.value) else []
-    parts += [f"{sv.side[0].upper()} {st.fmt(sv.value)}" for sv in st.sides]
-    return " / ".join(parts)
+    main = st.fmt(st.value) if _fin(st.value) else ""
+    sides = ", ".join(f"{sv.side[0].upper()} {sv.value:.{st.decimals}f}" for sv in st.sides)
+    if not sides:
+        return main or "n/a"
+    return f"{main} ({sides})" if main else f"{sides} {st.unit_label}".strip()
 
 
 def _conf_text(st) -> str:
@@ -171,8 +173,9 @@ def gauge_svg(st, width_px: int = 220) -> str:
     """
     lo, hi = st.typical
     vals = [v for v in (st.value, *(s.value for s in st.sides)) if _fin(v)]
-    pts = [v for v in (lo, hi, st.watch, st.flag, *vals) if _fin(v)]
-    if not vals or len(set(pts)) < 2:
+    refs = [v for v in (lo, hi, st.watch, st.flag) if _fin(v)]
+    pts = refs + vals
+    if not vals or not refs or len(set(pts)) < 2:
         return ""
     dmin, dmax = min(pts), max(pts)
     pad = 0.15 * (dmax - dmin)
@@ -225,14 +228,15 @@ def _mime(data: bytes) -> str:
 def _card(st) -> str:
     colour = STATUS_COLOUR[st.status]
     prov = ' <span class="small">(provisional reference)</span>' if st.sources and not st.verified else ""
-    notes = "".join(f'<div class="small">{_e(n)}</div>' for n in st.notes)
+    notes = "".join(f'<div class="small">{_e(n)}</div>' for n in st.notes if not n.startswith("Provisional reference"))
+    reason = "" if st.status == "typical" else f'<div class="small">{_e(st.reason)}</div>'
     src = f'<div class="small">clip: {_e(st.source_clip)}{f" ({_e(st.view)} view)" if st.view else ""}</div>' \
         if st.source_clip else ""
     return (f'<div class="card"><h3>{_e(st.label)}</h3><div class="val">{_e(_value_text(st))}</div>'
             f'<span class="badge" style="background:{colour}">{STATUS_TEXT[st.status]}</span> '
             f'<span class="small">{_e(_conf_text(st))}</span>{gauge_svg(st)}'
             f'<div class="small">{_e(st.typical_text())}{prov}</div>'
-            f'<div class="small">{_e(st.reason)}</div>{notes}{src}</div>')
+            f'{reason}{notes}{src}</div>')
 
 
 def render_html(assessment: Assessment, *, title: str = "formcheck report", subtitle: str = "",

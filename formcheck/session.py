@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from formcheck.types import MetricValue
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ClipMetrics = tuple[str, str, Mapping[str, MetricValue]]  # (clip name, view name, metrics)
 
 
-def _clip_triplet(clip: Union["Analysis", ClipMetrics]) -> ClipMetrics:
+def _clip_triplet(clip: Analysis | ClipMetrics) -> ClipMetrics:
     if isinstance(clip, tuple):
         name, view, metrics = clip
         return str(name), str(view or "unknown"), metrics
@@ -44,7 +44,7 @@ def _measured(mv: MetricValue) -> bool:
         sv is not None and math.isfinite(sv.value) for sv in (mv.left, mv.right))
 
 
-def combine_session(clips: Sequence[Union["Analysis", ClipMetrics]], *,
+def combine_session(clips: Sequence[Analysis | ClipMetrics], *,
                     knowledge: Knowledge | None = None) -> dict[str, MetricValue]:
     """One metric dict for the session, each metric from the clip that measures it best.
 
@@ -81,7 +81,7 @@ def _pick(name: str, cands: list[tuple[str, str, MetricValue]], knowledge: Knowl
     views = spec.views if spec else ()
 
     def key(c):
-        clip, view, mv = c
+        _clip, view, mv = c
         rank = views.index(view) if view in views else len(views)
         return (not _measured(mv), rank, -float(mv.confidence or 0.0), -int(mv.n or 0))
 
@@ -94,7 +94,7 @@ def _pick(name: str, cands: list[tuple[str, str, MetricValue]], knowledge: Knowl
     return replace(mv, source=clip, reason=reason, extra={**(mv.extra or {}), "view": view})
 
 
-def session_warnings(clips: Sequence["Analysis"]) -> tuple[str, ...]:
+def session_warnings(clips: Sequence[Analysis]) -> tuple[str, ...]:
     """Every clip's ``Analysis.warnings``, prefixed with the clip name (for the report's top)."""
     out = []
     for a in clips:

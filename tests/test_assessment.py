@@ -16,8 +16,7 @@ from formcheck.errors import ConfigError
 from formcheck.guidance import assess_session, load_knowledge
 from formcheck.plan import metronome_bpm, retest_change
 from formcheck.session import combine_session
-from formcheck.symptoms import (LOCATIONS, Symptoms, load_symptoms, symptom_options,
-                                symptoms_from_mapping)
+from formcheck.symptoms import LOCATIONS, Symptoms, load_symptoms, symptom_options, symptoms_from_mapping
 from formcheck.types import MetricValue, RunnerInfo, SideValue
 
 K = load_knowledge()
@@ -178,7 +177,7 @@ def test_texts_never_state_a_diagnosis():
     texts = [c.chain for c in a.contributors] + [r for c in a.contributors for r in c.reasons]
     texts += [s.reason for s in a.statuses] + [x.text for x in a.asymmetries]
     for t in texts:
-        assert not re.search(r"\byou have\b|\bdiagnos(is|ed)\b", t, re.I), t
+        assert not re.search(r"\byou have\b|\bdiagnos(is|ed)\b", t, re.IGNORECASE), t
 
 
 # ---------------------------------------------------------------------------- asymmetry

@@ -150,7 +150,7 @@ def test_condition_wording_never_asserts_a_diagnosis(raw):
     texts = [c["character"] for c in raw["conditions"].values()] + [
         ln["note"] for c in raw["conditions"].values() for ln in c.get("links", [])]
     for t in texts:
-        assert not re.search(r"\byou have\b|\bdiagnos", t, re.I), t
+        assert not re.search(r"\byou have\b|\bdiagnos", t, re.IGNORECASE), t
 
 
 # ---------------------------------------------------------------------------- loader rejects bad data
