@@ -9,6 +9,7 @@ frames.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,43 +84,98 @@ def _shadow(img: np.ndarray, cam: Camera, centre_xy: np.ndarray) -> np.ndarray:
     return img
 
 
-def render_instant(stage: Stage, t_s: float) -> np.ndarray:
-    """Upright RGB float32 (H,W,3) image of the runner at real time ``t_s``."""
-    sk = skeleton_at(stage.plan, np.array([t_s]))
+def _sample_times(r, i: int) -> np.ndarray:
+    """Real times rendered for frame ``i`` (several across the exposure when motion blur is on)."""
+    t = i / r.fps
+    if r.blur_shutter_frac > 0 and r.blur_samples > 1:
+        return t + (np.linspace(0, 1, r.blur_samples) - 0.5) * r.blur_shutter_frac / r.fps
+    return np.array([t])
+
+
+def _render_instant(stage: Stage, sk, j: int, t_s: float) -> np.ndarray:
     off = ground_to_world(stage, np.array([t_s]))[0]
     belt_shift = stage.plan.speed_mps * t_s if stage.tracking else 0.0
     img = background_frame(stage.background, belt_shift)
-    img = _shadow(img, stage.camera, sk.points["pelvis"][0, :2] + off[:2])
-    prims = list(stage.background.primitives) + body_primitives(sk, 0, stage.plan.dims, stage.spec.body, off)
+    img = _shadow(img, stage.camera, sk.points["pelvis"][j, :2] + off[:2])
+    prims = list(stage.background.primitives) + body_primitives(sk, j, stage.plan.dims, stage.spec.body, off)
     img, _ = draw(stage.camera, prims, img, stage.background.depth)
     return img
 
 
-def render_frame(stage: Stage, i: int, rng: np.random.Generator) -> np.ndarray:
-    """Frame ``i`` as upright uint8 RGB, with motion blur, optics softness and noise."""
+def render_instant(stage: Stage, t_s: float) -> np.ndarray:
+    """Upright RGB float32 (H,W,3) image (0-1) of the runner at real time ``t_s`` (no noise/blur)."""
+    return _render_instant(stage, skeleton_at(stage.plan, np.array([t_s])), 0, t_s)
+
+
+def render_frames(stage: Stage, start: int, stop: int) -> list[np.ndarray]:
+    """Frames ``start <= i < stop`` as upright uint8 RGB, with motion blur, optics softness and noise.
+
+    Each frame's noise comes from its own seeded generator, so any split of the frames across
+    processes gives identical pixels.
+    """
     import cv2
 
     r = stage.spec.render
-    t = i / r.fps
-    if r.blur_shutter_frac > 0 and r.blur_samples > 1:
-        offs = (np.linspace(0, 1, r.blur_samples) - 0.5) * r.blur_shutter_frac / r.fps
-        img = np.mean([render_instant(stage, t + o) for o in offs], axis=0)
-    else:
-        img = render_instant(stage, t)
-    img = cv2.GaussianBlur(img, (3, 3), 0.6)
-    img *= 255.0
-    if r.noise_sd > 0:
-        # a seeded bank of Gaussian noise, sampled at a random offset per frame (fast, reproducible)
-        bank = stage.noise_bank
-        H, W = img.shape[:2]
-        oy = int(rng.integers(0, bank.shape[0] - H + 1))
-        ox = int(rng.integers(0, bank.shape[1] - W + 1))
-        img += bank[oy:oy + H, ox:ox + W] * np.float32(r.noise_sd)
-    return cv2.convertScaleAbs(img)  # saturating round to uint8
+    times = [_sample_times(r, i) for i in range(start, stop)]
+    if not times:
+        return []
+    sk = skeleton_at(stage.plan, np.concatenate(times))
+    out, j = [], 0
+    bank = stage.noise_bank
+    for i, ts in zip(range(start, stop), times):
+        imgs = []
+        for t in ts:
+            imgs.append(_render_instant(stage, sk, j, float(t)))
+            j += 1
+        img = imgs[0] if len(imgs) == 1 else np.mean(imgs, axis=0)
+        img = cv2.GaussianBlur(img, (3, 3), 0.6)
+        img *= 255.0
+        if r.noise_sd > 0:
+            # a seeded bank of Gaussian noise, sampled at a per-frame random offset (fast, reproducible)
+            rng = np.random.default_rng([stage.spec.seed, i])
+            H, W = img.shape[:2]
+            oy = int(rng.integers(0, bank.shape[0] - H + 1))
+            ox = int(rng.integers(0, bank.shape[1] - W + 1))
+            img += bank[oy:oy + H, ox:ox + W] * np.float32(r.noise_sd)
+        out.append(cv2.convertScaleAbs(img))  # saturating round to uint8
+    return out
 
 
-def render_clip(spec: SynthSpec, out: str | Path, *, progress=None) -> dict:
-    """Render ``spec`` to ``out`` (MP4) and ``out``.truth.json; returns the truth dictionary."""
+_WORKER_STAGE: dict = {}
+
+
+def _worker_frames(spec: SynthSpec, start: int, stop: int) -> list[np.ndarray]:
+    key = json.dumps(spec.to_dict(), sort_keys=True)
+    if key not in _WORKER_STAGE:
+        _WORKER_STAGE.clear()
+        _WORKER_STAGE[key] = build_stage(spec)
+    return render_frames(_WORKER_STAGE[key], start, stop)
+
+
+def _frame_chunks(stage: Stage, workers: int, chunk: int = 24):
+    """Yield rendered frames in order, using ``workers`` processes when > 1."""
+    n = stage.spec.render.n_frames
+    bounds = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    if workers <= 1:
+        for a, b in bounds:
+            yield from render_frames(stage, a, b)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+        futs = [ex.submit(_worker_frames, stage.spec, a, b) for a, b in bounds]
+        for f in futs:
+            yield from f.result()
+
+
+def render_clip(spec: SynthSpec, out: str | Path, *, progress=None, workers: int | None = None) -> dict:
+    """Render ``spec`` to ``out`` (MP4) and ``out``.truth.json; returns the truth dictionary.
+
+    ``workers`` processes render frames in parallel (default: up to 2 for clips longer than 2 s);
+    the output does not depend on it. ``progress(done, total)`` is called after each frame.
+    """
     from formcheck.synth.truth import compute_truth, truth_path
     from formcheck.video import H264Writer
 
@@ -128,13 +184,13 @@ def render_clip(spec: SynthSpec, out: str | Path, *, progress=None) -> dict:
     r = spec.render
     t_start = time.perf_counter()
     stage = build_stage(spec)
-    rng = np.random.default_rng(spec.seed + 104729)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if r.n_frames > 2 * r.fps else 1
     w, h = r.upright_size
     rot = 90 if r.portrait else 0
     sw, sh = (h, w) if rot else (w, h)
     with H264Writer(out, sw, sh, fps=r.file_fps, crf=r.crf, rotation_deg=rot) as wr:
-        for i in range(r.n_frames):
-            img = render_frame(stage, i, rng)
+        for i, img in enumerate(_frame_chunks(stage, workers)):
             if rot:
                 img = np.ascontiguousarray(np.rot90(img, -1))
             wr.write(img, i / r.file_fps)

@@ -336,18 +336,18 @@ def _build_swings(plan: GaitPlan) -> GaitPlan:
             a_to, th_to = stance_foot(d, c, k0, np.array([1 - eps, 1.0]), g.toe_off_angle_deg)
             a_ic, th_ic = stance_foot(d, c, k1, np.array([0.0, eps]), g.toe_off_angle_deg)
             dt_to = eps * (c.to_s[k] - c.ic_s[k])
-            dt_ic = eps * (c.to_s[k + 1] - c.ic_s[k + 1])
             vel_to = (a_to[1] - a_to[0]) / dt_to
             om_to = (th_to[1] - th_to[0]) / dt_to
-            om_ic = (th_ic[1] - th_ic[0]) / dt_ic
             tk = np.array([t_to, t_to + 0.33 * ts, t_to + 0.78 * ts, t_ic])
             xr_to, xr_ic = a_to[1, 0] - v * t_to, a_ic[0, 0] - v * t_ic
             x_rel = CubicSpline(tk, [xr_to, -0.13 * h, xr_ic + 0.05 * h, xr_ic],
                                 bc_type=((1, vel_to[0] - v), (1, 0.3 - v)))
             z = CubicSpline(tk, [a_to[1, 2], z_peak, a_ic[0, 2] + 0.045 * h, a_ic[0, 2]],
                             bc_type=((1, vel_to[2]), (1, -0.5)))
-            th = CubicSpline(tk, [th_to[1], np.radians(-55), th_ic[0] + np.radians(8), th_ic[0]],
-                             bc_type=((1, om_to), (1, om_ic)))
+            # the foot lands with zero angular velocity and then slaps down (rearfoot) or drops its heel
+            # (forefoot), so the strike point is the first to touch and is moving down at IC
+            th = CubicSpline(tk, [th_to[1], np.radians(-55), th_ic[0] + np.radians(2), th_ic[0]],
+                             bc_type=((1, om_to), (1, 0.0)))
             y_mid = 0.5 * (c.y_m[k] + c.y_m[k + 1]) + sgn * 0.015 * h
             y = CubicSpline([t_to, 0.5 * (t_to + t_ic), t_ic], [c.y_m[k], y_mid, c.y_m[k + 1]],
                             bc_type=((1, 0.0), (1, 0.0)))

@@ -53,12 +53,10 @@ def _shade(nx, ny, nz, rgb_map):
 
 
 def _bbox(cam: Camera, uv: np.ndarray, r_px: np.ndarray):
-    x0 = int(np.floor(np.min(uv[:, 0] - r_px))) - 1
-    x1 = int(np.ceil(np.max(uv[:, 0] + r_px))) + 2
-    y0 = int(np.floor(np.min(uv[:, 1] - r_px))) - 1
-    y1 = int(np.ceil(np.max(uv[:, 1] + r_px))) + 2
-    x0, y0 = max(x0, 0), max(y0, 0)
-    x1, y1 = min(x1, cam.width_px), min(y1, cam.height_px)
+    lo = (uv - r_px[:, None]).min(axis=0)
+    hi = (uv + r_px[:, None]).max(axis=0)
+    x0, y0 = max(int(lo[0]) - 1, 0), max(int(lo[1]) - 1, 0)
+    x1, y1 = min(int(hi[0]) + 2, cam.width_px), min(int(hi[1]) + 2, cam.height_px)
     if x1 <= x0 or y1 <= y0:
         return None
     return x0, x1, y0, y1
@@ -89,12 +87,14 @@ def _draw_ellipsoid(cam: Camera, e: Ellipsoid, img: np.ndarray, zbuf: np.ndarray
     x0, x1, y0, y1 = bb
     B = A.T / e.radii[:, None]  # local-unit <- camera
     o = -(B @ c_cam)
-    xn = ((np.arange(x0, x1) + 0.5 - cam.cx) / cam.f_px)[None, :]
-    yn = ((np.arange(y0, y1) + 0.5 - cam.cy) / cam.f_px)[:, None]
-    d = [B[i, 0] * xn + B[i, 1] * yn + B[i, 2] for i in range(3)]
+    xn = ((np.arange(x0, x1, dtype=np.float32) + 0.5 - cam.cx) / cam.f_px)[None, :]
+    yn = ((np.arange(y0, y1, dtype=np.float32) + 0.5 - cam.cy) / cam.f_px)[:, None]
+    B32 = B.astype(np.float32)
+    d = [B32[i, 0] * xn + (B32[i, 1] * yn + B32[i, 2]) for i in range(3)]
     a = d[0] ** 2 + d[1] ** 2 + d[2] ** 2
+    o = o.astype(np.float32)
     b = o[0] * d[0] + o[1] * d[1] + o[2] * d[2]
-    c0 = float(o @ o) - 1.0
+    c0 = np.float32(o @ o - 1.0)
     disc = b * b - a * c0
     iy, ix = np.nonzero(disc > 0)
     if iy.size == 0:
@@ -151,8 +151,10 @@ def _draw_capsule(cam: Camera, c: Capsule, img: np.ndarray, zbuf: np.ndarray) ->
     if bb is None:
         return
     x0, x1, y0, y1 = bb
-    qx = (np.arange(x0, x1) + 0.5)[None, :]
-    qy = (np.arange(y0, y1) + 0.5)[:, None]
+    qx = (np.arange(x0, x1, dtype=np.float32) + 0.5)[None, :]
+    qy = (np.arange(y0, y1, dtype=np.float32) + 0.5)[:, None]
+    uv = uv.astype(np.float32)
+    rpx = rpx.astype(np.float32)
     ab = uv[1] - uv[0]
     l2 = float(ab @ ab)
     if l2 < 1e-9:

@@ -171,9 +171,10 @@ def compute_metrics(plan, t_end_s: float) -> dict:
     for s in SIDES:
         sg = SIDE_SIGN[s]
         pl = P["hip_left"] - P["hip_right"]
-        n_out = np.stack([sg * pl[:, 2], pl[:, 1]], -1)  # (outward, up) of the pelvis-line perpendicular
         fem = P[f"knee_{s}"] - P[f"hip_{s}"]
-        a_n = _ang(n_out[:, 0], n_out[:, 1] * -1)  # perpendicular rotated -90 deg points down
+        # angle from straight down, + = outward: of the downward perpendicular to the pelvis line
+        # (pelvis line (y, z) rotated by -90 deg = (z, -y)) and of the femur
+        a_n = _ang(sg * pl[:, 2], pl[:, 1])
         a_f = _ang(sg * fem[:, 1], -fem[:, 2])
         for k in np.flatnonzero(full[s]):
             m = (tg >= ev[s].ic_s[k]) & (tg <= ev[s].to_s[k])
