@@ -20,7 +20,7 @@ ISSUE4_METRICS = (
     "step_length_m", "stride_length_m", "overstride_cm", "overstride_leg", "shank_angle_ic_deg",
     "knee_flexion_ic_deg", "trunk_lean_deg", "vertical_oscillation_cm", "foot_strike_angle_deg",
     "thigh_extension_to_deg", "pelvic_drop_deg", "step_width_cm", "crossover_frac", "hip_adduction_deg",
-    "knee_fppa_deg", "lateral_trunk_lean_deg", "arm_crossover_frac",
+    "knee_fppa_deg", "lateral_trunk_lean_deg", "arm_crossover_frac", "foot_lateral_cm",
 )
 REQUIRED_CONDITIONS = (
     "gluteal_tendinopathy", "itb_syndrome", "iliopsoas_tendinopathy", "proximal_hamstring_tendinopathy",
