@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from formcheck.errors import FormcheckError
+from formcheck.symptoms import symptom_options
 
 KMH_PER_MPS = 3.6
 
@@ -112,38 +113,73 @@ def print_summary(a, out_dir: Path, wall_s: float) -> None:
               help="Processes for pose estimation of one clip (contiguous chunks).")
 @click.option("--no-cache", is_flag=True, help="Re-run pose estimation even if cached.")
 @click.option("--no-video", is_flag=True, help="Skip writing annotated.mp4.")
+@click.option("--from-landmarks", is_flag=True,
+              help="VIDEOS are result folders or landmarks.parquet files: re-analyse without MediaPipe.")
+@click.option("--athlete", help="Record the results in the athlete's history database.")
+@click.option("--date", "session_date", help="Session date for the history (YYYY-MM-DD, default today).")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), help="History database [default: <out>/formcheck.sqlite].")
+@symptom_options
 def analyze(videos, view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps, model, out_dir,
-            config_path, workers, no_cache, no_video):
-    """Analyse running clips: landmarks, annotated video, gait metrics, analysis.json."""
+            config_path, workers, no_cache, no_video, from_landmarks, athlete, session_date, db_path, symptoms):
+    """Analyse clips of one runner: landmarks, annotated video, gait metrics, assessment and report.
+
+    Several clips (e.g. a side and a rear view) are combined into one session: each metric comes from
+    the view that measures it best, and report.html covers the whole session.
+    """
     from formcheck.config import load_config
 
-    runner = runner_from_options(view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps)
+    runner = runner_from_options(view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps, athlete)
     try:
         config = load_config(config_path, pose={"model": model, "workers": workers, "cache": not no_cache})
     except FormcheckError as e:
         _fail(str(e))
-    failures = 0
+    root = out_dir or Path("formcheck-results") / (videos[0].stem if len(videos) == 1 else "session")
+    analyses, failures = [], []
     for video in videos:
-        target = out_dir if (out_dir and len(videos) == 1) else (out_dir or Path("formcheck-results")) / video.stem
+        target = root if len(videos) == 1 else root / _clip_name(video)
         try:
-            analyze_one(video, runner, config, target, write_video=not no_video)
+            analyses.append(analyze_one(video, runner, config, target, write_video=not no_video,
+                                        from_landmarks=from_landmarks))
         except FormcheckError as e:
-            failures += 1
+            failures.append(video)
             click.echo(f"error: {e}", err=True)
+    if analyses:
+        write_session(analyses, root, runner, symptoms)
+        if athlete:
+            from formcheck.history import default_db_path, record_analysis
+
+            db = db_path or default_db_path(root)
+            for a in analyses:
+                record_analysis(db, a, athlete, session_date, result_dir=root)
+            _console().print(f"history: {athlete} recorded in {db}")
     if failures:
         sys.exit(1)
 
 
-def analyze_one(video: Path, runner, config, out_dir: Path, *, write_video: bool = True):
+def _clip_name(video: Path) -> str:
+    return video.parent.name if video.name == "landmarks.parquet" else video.stem
+
+
+def analyze_one(video: Path, runner, config, out_dir: Path, *, write_video: bool = True,
+                from_landmarks: bool = False):
     from formcheck.annotate import write_annotated_video
     from formcheck.export import write_outputs
     from formcheck.pipeline import analyze_pose, estimate
 
     t0 = time.perf_counter()
-    with _progress_bar() as bar:
-        task = bar.add_task(f"pose {video.name}", total=None)
-        pose, warnings, seconds = estimate(video, runner, config,
-                                           progress=lambda d, n: bar.update(task, completed=d, total=n or None))
+    if from_landmarks:
+        from formcheck.export import load_pose
+
+        try:
+            pose, warnings, seconds = load_pose(video), (), 0.0
+        except (OSError, KeyError, ValueError) as e:
+            raise FormcheckError(f"{video}: cannot read saved landmarks ({type(e).__name__}: {e})") from None
+        write_video = write_video and pose.meta.path.exists()
+    else:
+        with _progress_bar() as bar:
+            task = bar.add_task(f"pose {video.name}", total=None)
+            pose, warnings, seconds = estimate(video, runner, config,
+                                               progress=lambda d, n: bar.update(task, completed=d, total=n or None))
     a = analyze_pose(pose, runner, config, warnings=warnings, pose_seconds=seconds)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_outputs(a, out_dir)
@@ -153,6 +189,55 @@ def analyze_one(video: Path, runner, config, out_dir: Path, *, write_video: bool
             write_annotated_video(a, out_dir / "annotated.mp4", progress=lambda d, n: bar.update(task, completed=d))
     print_summary(a, out_dir, time.perf_counter() - t0)
     return a
+
+
+def write_session(analyses, out_dir: Path, runner, symptoms) -> None:
+    """Combine the clips, assess the session, write report.html / report.md / session.json, print the gist."""
+    from formcheck.export import _clean, metric_dict, write_json
+    from formcheck.guidance import assess_session
+    from formcheck.report import render_html, render_markdown, to_json_dict
+    from formcheck.session import combine_session, session_warnings
+
+    metrics = combine_session(analyses)
+    assessment = assess_session(metrics, symptoms, runner)
+    warnings = session_warnings(analyses)
+    title = "formcheck report"
+    subtitle = ", ".join(f"{a.meta.path.name} ({a.view.name if a.view else '?'})" for a in analyses)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.html").write_text(render_html(assessment, title=title, subtitle=subtitle, warnings=warnings,
+                                                     images=report_images(analyses)))
+    (out_dir / "report.md").write_text(render_markdown(assessment, title=title, subtitle=subtitle, warnings=warnings))
+    write_json(_clean({"clips": [str(a.meta.path) for a in analyses],
+                       "metrics": {k: metric_dict(m) for k, m in metrics.items()},
+                       "assessment": to_json_dict(assessment)}), out_dir / "session.json")
+    print_assessment(assessment, out_dir)
+
+
+def report_images(analyses) -> list[tuple[str, bytes]]:
+    """Gait-cycle curves (left vs right) and per-stride series for the report, as PNG bytes."""
+    from formcheck import app_support as ap
+
+    images = []
+    for a in analyses:
+        if a.strides is None or not len(a.strides):
+            continue
+        label, signals = ap.cycle_signals(a)
+        curves = ap.cycle_curves(signals, (a.clean or a.pose).t_s, a.strides)
+        if curves:
+            images.append((f"{a.meta.path.name}: {label} over the gait cycle",
+                           ap.figure_png(ap.cycle_figure(curves, label, a.meta.path.name))))
+    return images
+
+
+def print_assessment(assessment, out_dir: Path) -> None:
+    con = _console()
+    if assessment.triage.positive:
+        con.print(f"[bold red]{assessment.triage.title}[/]: {assessment.triage.message}")
+    for c in assessment.contributors[:3]:
+        con.print(f"[bold]possible contributor:[/] {c.chain}")
+    for cue in assessment.plan.cues:
+        con.print(f"[bold]cue:[/] {cue.text}")
+    con.print(f"report: {out_dir / 'report.html'}")
 
 
 @main.group()
@@ -201,6 +286,15 @@ def config_cmd():
     from formcheck.config import default_config_toml
 
     click.echo(default_config_toml())
+
+
+from formcheck.cli_batch import batch, export, history  # noqa: E402
+from formcheck.synth.cli import synth  # noqa: E402
+
+main.add_command(batch)
+main.add_command(history)
+main.add_command(export)
+main.add_command(synth)
 
 
 if __name__ == "__main__":

@@ -1,34 +1,64 @@
 """Result tables (pure) and the files written for one analysed clip (the output edge).
 
-Tables
-------
-``landmarks_table(pose)`` - one row per decoded frame: ``frame``, ``t_s``, ``detected``, then per
-landmark ``<name>_x_px``, ``<name>_y_px`` (upright image pixels, y down), ``<name>_visibility``,
-``<name>_presence``, ``<name>_world_{x,y,z}_m`` (MediaPipe world coordinates, hip-centred, approximate),
-then per-frame image features ``feature_<name>``. Column documentation: ``docs/data-schema.md``.
+Tables (every column is documented in ``docs/data-schema.md``; a test keeps the two equal)
+------------------------------------------------------------------------------------------
+``to_tables(analysis)`` returns four DataFrames, each carrying ``df.attrs["schema_version"]``,
+``df.attrs["table"]`` and ``df.attrs["units"]`` (column -> unit):
+
+* ``landmarks`` - one row per decoded frame: ``frame``, ``t_s``, ``detected``, then per landmark
+  ``<name>_x_px``, ``<name>_y_px`` (upright image pixels, y down), ``<name>_x_norm``, ``<name>_y_norm``
+  (the same divided by the image width / height, MediaPipe's normalised coordinates),
+  ``<name>_visibility``, ``<name>_presence``, ``<name>_world_{x,y,z}_m`` (MediaPipe world coordinates,
+  hip-centred, approximate), then per-frame image features ``feature_<name>``.
+* ``events`` - one row per detected foot contact, kept or rejected (``status``, ``reason``).
+* ``strides`` - one row per stride with the per-stride metrics.
+* ``summary`` - one row per metric x side (``both`` = the clip value, then ``left`` / ``right``).
+
+Files: ``write_outputs`` writes the tables as CSV and Parquet (Parquet files carry the units, the
+schema version and, for landmarks, the video facts needed to rebuild a ``PoseSeries`` in their
+metadata) plus ``analysis.json``. ``load_pose`` rebuilds the landmarks without MediaPipe;
+``export_result`` converts a result folder to csv / parquet / json / trc / c3d.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import platform
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from formcheck.landmarks import LANDMARK_NAMES
-from formcheck.types import Analysis, MetricValue, PoseSeries
+from formcheck.landmarks import LANDMARK_NAMES, N_LANDMARKS
+from formcheck.types import Analysis, MetricValue, PoseSeries, VideoMeta
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+PARQUET_META_KEY = b"formcheck"
+TABLE_NAMES = ("landmarks", "events", "strides", "summary")
+EXPORT_FORMATS = ("csv", "parquet", "json", "trc", "c3d")
+SIDE_ROWS = ("both", "left", "right")
+_VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "av", "mediapipe", "opencv-contrib-python")
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+def _landmark_units(name: str) -> dict[str, str]:
+    return {f"{name}_x_px": "px", f"{name}_y_px": "px", f"{name}_x_norm": "1", f"{name}_y_norm": "1",
+            f"{name}_visibility": "1", f"{name}_presence": "1",
+            f"{name}_world_x_m": "m", f"{name}_world_y_m": "m", f"{name}_world_z_m": "m"}
 
 
 def landmarks_table(pose: PoseSeries) -> pd.DataFrame:
+    """Wide per-frame landmark table of a ``PoseSeries`` (raw, image pixels)."""
+    w, h = float(pose.meta.width_px), float(pose.meta.height_px)
     cols: dict[str, np.ndarray] = {"frame": pose.frame, "t_s": pose.t_s, "detected": pose.detected}
     for j, name in enumerate(LANDMARK_NAMES):
         cols[f"{name}_x_px"] = pose.xy[:, j, 0]
         cols[f"{name}_y_px"] = pose.xy[:, j, 1]
+        cols[f"{name}_x_norm"] = pose.xy[:, j, 0] / w
+        cols[f"{name}_y_norm"] = pose.xy[:, j, 1] / h
         cols[f"{name}_visibility"] = pose.visibility[:, j]
         cols[f"{name}_presence"] = pose.presence[:, j]
         for k, axis in enumerate("xyz"):
@@ -37,6 +67,91 @@ def landmarks_table(pose: PoseSeries) -> pd.DataFrame:
         cols[f"feature_{key}"] = arr
     return pd.DataFrame(cols)
 
+
+def events_table(contacts: pd.DataFrame | None, rejected: pd.DataFrame | None) -> pd.DataFrame:
+    """Kept contacts (``status="kept"``, empty ``reason``) followed by rejected ones."""
+    parts = []
+    if contacts is not None and len(contacts):
+        parts.append(contacts.assign(status="kept", reason=""))
+    if rejected is not None and len(rejected):
+        r = rejected if "reason" in rejected else rejected.assign(reason="")
+        parts.append(r.assign(status="rejected"))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary_from_metric_docs(metrics: dict[str, dict]) -> pd.DataFrame:
+    """One row per metric x side from ``analysis.json``-style metric dicts (see :func:`metric_dict`)."""
+    rows = []
+    for name, m in metrics.items():
+        conf = m.get("confidence")
+        for side in SIDE_ROWS:
+            src = m if side == "both" else m.get(side)
+            if src is None:
+                continue
+            rows.append({"metric": name, "side": side, "value": _num(src.get("value")), "unit": m.get("unit", ""),
+                         "q25": _num(src.get("q25")), "q75": _num(src.get("q75")), "n": int(src.get("n") or 0),
+                         "confidence": _num(conf), "reason": (m.get("reason") or "") if side == "both" else ""})
+    cols = ["metric", "side", "value", "unit", "q25", "q75", "n", "confidence", "reason"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _num(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def summary_table(metrics: dict[str, MetricValue]) -> pd.DataFrame:
+    return summary_from_metric_docs({name: metric_dict(m) for name, m in (metrics or {}).items()})
+
+
+def table_units(table: str, df: pd.DataFrame) -> dict[str, str]:
+    """Unit of every column (``"1"`` = dimensionless, ``""`` = not a quantity) from the naming rules."""
+    units: dict[str, str] = {}
+    if table == "landmarks":
+        units.update({"frame": "frame", "t_s": "s", "detected": ""})
+        for name in LANDMARK_NAMES:
+            units.update(_landmark_units(name))
+    elif table == "summary":
+        units.update({"value": "see unit column", "q25": "see unit column", "q75": "see unit column",
+                      "n": "strides", "confidence": "1"})
+    for c in df.columns:
+        units.setdefault(str(c), unit_of(str(c)))
+    return {str(c): units[str(c)] for c in df.columns}
+
+
+_SUFFIX_UNITS = (("_ms", "ms"), ("_s", "s"), ("_px", "px"), ("_mps", "m/s"), ("_m", "m"), ("_deg", "deg"),
+                 ("_spm", "steps/min"), ("_frac", "1"), ("_leg", "leg lengths"), ("_hz", "Hz"), ("_pct", "%"))
+
+
+def unit_of(column: str) -> str:
+    """Unit implied by a column name's suffix (the project's naming rule); ``""`` when none."""
+    if column in ("ic", "tc", "start", "end", "frame"):
+        return "frame"
+    for suffix, unit in _SUFFIX_UNITS:
+        if column.endswith(suffix):
+            return unit
+    return ""
+
+
+def _with_attrs(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    df = df.copy()
+    df.attrs = {"schema_version": SCHEMA_VERSION, "table": table, "units": table_units(table, df)}
+    return df
+
+
+def to_tables(a: Analysis) -> dict[str, pd.DataFrame]:
+    """The result tables of one analysis: ``landmarks``, ``events``, ``strides``, ``summary`` (pure)."""
+    strides = a.strides if a.strides is not None else pd.DataFrame()
+    return {
+        "landmarks": _with_attrs(landmarks_table(a.pose), "landmarks"),
+        "events": _with_attrs(events_table(a.contacts, a.rejected), "events"),
+        "strides": _with_attrs(pd.DataFrame(strides).reset_index(drop=True), "strides"),
+        "summary": _with_attrs(summary_table(a.metrics), "summary"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- json
 
 def _clean(x):
     """JSON-safe: NaN/inf -> None, numpy scalars -> Python."""
@@ -76,6 +191,48 @@ def events_dict(contacts: pd.DataFrame | None) -> dict:
     return out
 
 
+def video_meta_dict(meta: VideoMeta) -> dict:
+    """Every ``VideoMeta`` field (JSON-safe), enough to rebuild it with :func:`video_meta_from_dict`."""
+    return _clean(asdict(meta))
+
+
+def video_meta_from_dict(d: dict) -> VideoMeta:
+    d = dict(d)
+    d["path"] = Path(d["path"])
+    return VideoMeta(**{k: v for k, v in d.items() if k in VideoMeta.__dataclass_fields__})
+
+
+def versions() -> dict[str, str]:
+    """Python and key package versions (reproducibility record)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in _VERSIONED_PACKAGES:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def pose_scale_m_per_px(pose: PoseSeries, height_m: float | None) -> float | None:
+    """Metres per image pixel at the runner's depth from the entered height (None without one)."""
+    if height_m is None or len(pose) == 0:
+        return None
+    from formcheck.geometry import leg_length_px, m_per_px_from_height
+    from formcheck.landmarks import side_lm
+
+    legs = []
+    for side in ("left", "right"):
+        legs.append(leg_length_px(pose.point(side_lm("hip", side)), pose.point(side_lm("knee", side)),
+                                  pose.point(side_lm("ankle", side))))
+    legs = [v for v in legs if math.isfinite(v)]
+    if not legs:
+        return None
+    s = m_per_px_from_height(max(legs), height_m)
+    return s if math.isfinite(s) else None
+
+
 def analysis_dict(a: Analysis) -> dict:
     """The ``analysis.json`` document (schema in ``docs/data-schema.md``)."""
     meta = a.meta
@@ -93,6 +250,7 @@ def analysis_dict(a: Analysis) -> dict:
             "duration_s": float(a.pose.t_s[-1] - a.pose.t_s[0]) + 1.0 / meta.capture_fps if len(a.pose) else 0.0,
             "codec": meta.codec,
         },
+        "video_meta": video_meta_dict(meta),
         "runner": asdict(a.runner),
         "pose": {
             "model": a.pose.model,
@@ -100,8 +258,11 @@ def analysis_dict(a: Analysis) -> dict:
             "detection_rate": a.pose.detection_rate,
             "seconds": a.pose_seconds,
         },
+        "scale": {"m_per_px": pose_scale_m_per_px(a.pose, a.runner.height_m),
+                  "method": "entered height / leg length (90th percentile of thigh + shank)"},
         "activity": a.activity,
         "warnings": list(a.warnings),
+        "versions": versions(),
     }
     if a.config is not None:
         doc["config"] = asdict(a.config)
@@ -119,36 +280,294 @@ def write_json(doc: dict, path: Path) -> Path:
     return path
 
 
-def write_table(df: pd.DataFrame, stem: Path, formats=("csv", "parquet")) -> list[Path]:
+# ---------------------------------------------------------------------------------------------- files
+
+def parquet_metadata(df: pd.DataFrame, extra: dict | None = None) -> dict:
+    """The ``formcheck`` key stored in a Parquet file's metadata."""
+    d = {"schema_version": SCHEMA_VERSION, "table": df.attrs.get("table", ""),
+         "units": df.attrs.get("units") or {str(c): unit_of(str(c)) for c in df.columns}}
+    if extra:
+        d.update(extra)
+    return _clean(d)
+
+
+def write_parquet(df: pd.DataFrame, path: Path, extra_meta: dict | None = None) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = df.copy()
+    plain.attrs = {}  # the formcheck key carries them; keeps pandas' own metadata small
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[PARQUET_META_KEY] = json.dumps(parquet_metadata(df, extra_meta)).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    return path
+
+
+def read_parquet_metadata(path: str | Path) -> dict:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(PARQUET_META_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def write_table(df: pd.DataFrame, stem: Path, formats=("csv", "parquet"), *, extra_meta: dict | None = None) -> list[Path]:
     paths = []
     if "csv" in formats:
         p = stem.with_suffix(".csv")
         df.to_csv(p, index=False, float_format="%.6g")
         paths.append(p)
     if "parquet" in formats:
-        p = stem.with_suffix(".parquet")
-        df.to_parquet(p, index=False)
-        paths.append(p)
+        paths.append(write_parquet(df, stem.with_suffix(".parquet"), extra_meta))
     return paths
 
 
+def pose_metadata(pose: PoseSeries) -> dict:
+    """What :func:`load_pose` needs besides the columns: video facts and the model."""
+    return {"video_meta": video_meta_dict(pose.meta), "model": pose.model, "model_sha256": pose.model_sha256}
+
+
 def write_outputs(a: Analysis, out_dir: str | Path, *, extra: dict | None = None) -> dict[str, Path]:
-    """Write landmarks, strides, events and ``analysis.json`` into ``out_dir`` (created)."""
+    """Write landmarks, strides, events, summary and ``analysis.json`` into ``out_dir`` (created).
+
+    Strides and events are written only when there are any; ``extra`` is merged into analysis.json.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    tables = to_tables(a)
     written: dict[str, Path] = {}
-    p_csv, p_pq = write_table(landmarks_table(a.pose), out / "landmarks")
+    p_csv, p_pq = write_table(tables["landmarks"], out / "landmarks", extra_meta=pose_metadata(a.pose))
     written["landmarks.csv"], written["landmarks.parquet"] = p_csv, p_pq
-    if a.strides is not None and len(a.strides):
-        s_csv, s_pq = write_table(a.strides, out / "strides")
-        written["strides.csv"], written["strides.parquet"] = s_csv, s_pq
-    if a.contacts is not None and len(a.contacts):
-        events = pd.concat([a.contacts.assign(status="kept", reason=""),
-                            a.rejected.assign(status="rejected") if a.rejected is not None else None])
-        e_csv, e_pq = write_table(events, out / "events")
-        written["events.csv"], written["events.parquet"] = e_csv, e_pq
+    for name in ("strides", "events", "summary"):
+        if len(tables[name]):
+            t_csv, t_pq = write_table(tables[name], out / name)
+            written[f"{name}.csv"], written[f"{name}.parquet"] = t_csv, t_pq
     doc = analysis_dict(a)
     if extra:
         doc.update(extra)
     written["analysis.json"] = write_json(doc, out / "analysis.json")
+    return written
+
+
+# ---------------------------------------------------------------------------------------------- reading back
+
+def _landmarks_path(path: str | Path) -> Path:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "landmarks.parquet"
+    if not p.exists():
+        from formcheck.errors import FormcheckError
+
+        raise FormcheckError(f"{p}: no saved landmarks (expected a result folder or a landmarks.parquet file)")
+    return p
+
+
+def load_pose(path: str | Path) -> PoseSeries:
+    """Rebuild the raw ``PoseSeries`` from a result folder or its ``landmarks.parquet`` (no MediaPipe).
+
+    The video facts (``VideoMeta``) and the model come from the Parquet metadata, falling back to the
+    folder's ``analysis.json`` for files written before they were stored there.
+    """
+    p = _landmarks_path(path)
+    meta_doc = read_parquet_metadata(p)
+    if "video_meta" not in meta_doc:
+        doc = json.loads((p.parent / "analysis.json").read_text())
+        meta_doc = {"video_meta": doc.get("video_meta") or _legacy_meta(doc["video"]),
+                    "model": doc.get("pose", {}).get("model", ""),
+                    "model_sha256": doc.get("pose", {}).get("model_sha256", "")}
+    df = pd.read_parquet(p)
+    return pose_from_table(df, video_meta_from_dict(meta_doc["video_meta"]), model=meta_doc.get("model") or "",
+                           model_sha256=meta_doc.get("model_sha256") or "")
+
+
+def _legacy_meta(v: dict) -> dict:
+    return {"path": v["path"], "n_frames": v.get("n_frames"), "width_px": v["width"], "height_px": v["height"],
+            "rotation_deg": v.get("rotation", 0), "container_fps": v.get("container_fps") or v["fps"],
+            "capture_fps": v["fps"], "duration_s": v.get("duration_s"), "codec": v.get("codec", "")}
+
+
+def pose_from_table(df: pd.DataFrame, meta: VideoMeta, *, model: str = "", model_sha256: str = "") -> PoseSeries:
+    """Inverse of :func:`landmarks_table`."""
+    n = len(df)
+
+    def col(name: str) -> np.ndarray:
+        return df[name].to_numpy(dtype=float) if name in df else np.full(n, np.nan)
+
+    xy = np.empty((n, N_LANDMARKS, 2))
+    world = np.empty((n, N_LANDMARKS, 3))
+    vis = np.empty((n, N_LANDMARKS))
+    pres = np.empty((n, N_LANDMARKS))
+    for j, name in enumerate(LANDMARK_NAMES):
+        xy[:, j, 0], xy[:, j, 1] = col(f"{name}_x_px"), col(f"{name}_y_px")
+        vis[:, j], pres[:, j] = col(f"{name}_visibility"), col(f"{name}_presence")
+        for k, axis in enumerate("xyz"):
+            world[:, j, k] = col(f"{name}_world_{axis}_m")
+    feats = {c[len("feature_"):]: df[c].to_numpy(dtype=float) for c in df.columns if c.startswith("feature_")}
+    return PoseSeries(frame=df["frame"].to_numpy(), t_s=df["t_s"].to_numpy(dtype=float), xy=xy, visibility=vis,
+                      presence=pres, world=world, meta=meta, model=model, model_sha256=model_sha256, features=feats)
+
+
+def read_tables(result_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The tables of a saved result folder (missing events/strides -> empty tables)."""
+    d = Path(result_dir)
+    doc = json.loads((d / "analysis.json").read_text())
+    out = {}
+    for name in ("landmarks", "events", "strides"):
+        p = d / f"{name}.parquet"
+        out[name] = _with_attrs(pd.read_parquet(p) if p.exists() else pd.DataFrame(), name)
+    out["summary"] = _with_attrs(summary_from_metric_docs(doc.get("metrics") or {}), "summary")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- TRC / C3D
+
+def marker_trajectories(landmarks: pd.DataFrame, *, height_px: int, m_per_px: float | None = None,
+                        space: str = "image") -> tuple[list[str], np.ndarray, str]:
+    """``(names, xyz (T, 33, 3), units)`` for motion-capture formats, **Y up**.
+
+    ``space="image"``: X = x_px, Y = height_px - y_px (origin at the image's bottom-left), Z = 0;
+    scaled to mm with ``m_per_px`` when known (units ``"mm"``), else left in pixels (units ``"px"``).
+    ``space="world"``: MediaPipe world landmarks in mm with Y and Z negated (a 180 deg rotation about X,
+    so the frame stays right-handed and Y points up); hip-centred and approximate.
+    """
+    n = len(landmarks)
+    xyz = np.zeros((n, N_LANDMARKS, 3))
+    if space == "image":
+        s, units = (m_per_px * 1000.0, "mm") if m_per_px else (1.0, "px")
+        for j, name in enumerate(LANDMARK_NAMES):
+            xyz[:, j, 0] = landmarks[f"{name}_x_px"].to_numpy(float) * s
+            xyz[:, j, 1] = (height_px - landmarks[f"{name}_y_px"].to_numpy(float)) * s
+    elif space == "world":
+        units = "mm"
+        for j, name in enumerate(LANDMARK_NAMES):
+            for k, (axis, sign) in enumerate(zip("xyz", (1.0, -1.0, -1.0))):
+                xyz[:, j, k] = sign * 1000.0 * landmarks[f"{name}_world_{axis}_m"].to_numpy(float)
+        missing = np.isnan(xyz).any(axis=2)
+        xyz[missing] = np.nan
+    else:
+        raise ValueError(f"space must be image|world, got {space!r}")
+    if space == "image":
+        missing = np.isnan(xyz[:, :, :2]).any(axis=2)
+        xyz[missing] = np.nan
+    return list(LANDMARK_NAMES), xyz, units
+
+
+def _fmt(v: float) -> str:
+    return "NaN" if not math.isfinite(v) else f"{v:.5f}"
+
+
+def write_trc(path: str | Path, names: list[str], xyz: np.ndarray, t_s: np.ndarray, rate_hz: float,
+              units: str) -> Path:
+    """OpenSim TRC (``PathFileType 4``); missing markers are written as ``NaN``."""
+    path = Path(path)
+    nf, nm, _ = xyz.shape
+    lines = [f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
+             "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
+             f"{rate_hz:g}\t{rate_hz:g}\t{nf}\t{nm}\t{units}\t{rate_hz:g}\t1\t{nf}",
+             "Frame#\tTime\t" + "\t\t\t".join(names) + "\t\t",
+             "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(nm)), ""]
+    for k in range(nf):
+        lines.append(f"{k + 1}\t{t_s[k]:.6f}\t" + "\t".join(_fmt(v) for v in xyz[k].ravel()))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def read_trc(path: str | Path) -> tuple[dict, list[str], np.ndarray, np.ndarray]:
+    """Strict TRC reader: ``(header, names, t_s, xyz (T, M, 3))``; raises ``ValueError`` on any
+    inconsistency (counts, column labels, row lengths, frame numbers)."""
+    lines = Path(path).read_text().split("\n")
+    if not lines[0].startswith("PathFileType\t4\t(X/Y/Z)"):
+        raise ValueError("line 1: not a PathFileType 4 (X/Y/Z) TRC file")
+    keys, vals = lines[1].split("\t"), lines[2].split("\t")
+    if len(keys) != 8 or len(vals) != 8:
+        raise ValueError("lines 2-3: expected 8 header fields")
+    header = dict(zip(keys, vals))
+    nf, nm = int(header["NumFrames"]), int(header["NumMarkers"])
+    row4 = lines[3].split("\t")
+    if row4[:2] != ["Frame#", "Time"]:
+        raise ValueError("line 4: expected Frame# and Time")
+    names = [v for v in row4[2:] if v]
+    if len(names) != nm or row4[2:] != sum(([nm_, "", ""] for nm_ in names), []):
+        raise ValueError(f"line 4: expected {nm} marker names each followed by two empty fields")
+    expect5 = ["", ""] + [f"{a}{i + 1}" for i in range(nm) for a in "XYZ"]
+    if lines[4].split("\t") != expect5:
+        raise ValueError("line 5: X/Y/Z labels do not match the marker count")
+    if lines[5] != "":
+        raise ValueError("line 6: expected an empty line")
+    data = [ln for ln in lines[6:] if ln != ""]
+    if len(data) != nf:
+        raise ValueError(f"expected {nf} data rows, found {len(data)}")
+    t = np.empty(nf)
+    xyz = np.empty((nf, nm, 3))
+    for k, ln in enumerate(data):
+        f = ln.split("\t")
+        if len(f) != 2 + 3 * nm:
+            raise ValueError(f"data row {k + 1}: expected {2 + 3 * nm} fields, found {len(f)}")
+        if int(f[0]) != k + 1:
+            raise ValueError(f"data row {k + 1}: frame number {f[0]}")
+        t[k] = float(f[1])
+        xyz[k] = np.array([float(v) for v in f[2:]]).reshape(nm, 3)
+    return header, names, t, xyz
+
+
+def write_c3d(path: str | Path, names: list[str], xyz: np.ndarray, rate_hz: float, units: str) -> Path:
+    """C3D via ezc3d; missing markers are NaN (ezc3d marks them invalid with a negative residual)."""
+    import ezc3d
+
+    c = ezc3d.c3d()
+    c["parameters"]["POINT"]["RATE"]["value"] = [float(rate_hz)]
+    c["parameters"]["POINT"]["LABELS"]["value"] = list(names)
+    c["parameters"]["POINT"]["UNITS"]["value"] = [units]
+    pts = np.ones((4, len(names), xyz.shape[0]))
+    pts[:3] = np.transpose(xyz, (2, 1, 0))
+    c["data"]["points"] = pts
+    c.write(str(path))
+    return Path(path)
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+def _rate_hz(t_s: np.ndarray, fallback: float) -> float:
+    d = np.diff(np.asarray(t_s, float))
+    return float(1.0 / np.median(d)) if d.size else float(fallback)
+
+
+def export_result(result_dir: str | Path, fmt: str, out_dir: str | Path | None = None, *,
+                  space: str = "image") -> list[Path]:
+    """Convert a saved result folder to ``csv|parquet|json|trc|c3d`` files in ``out_dir``
+    (default: ``<result_dir>/export``). Returns the written paths."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {'|'.join(EXPORT_FORMATS)}, got {fmt!r}")
+    src = Path(result_dir)
+    dst = Path(out_dir) if out_dir is not None else src / "export"
+    dst.mkdir(parents=True, exist_ok=True)
+    doc = json.loads((src / "analysis.json").read_text())
+    stem = Path(doc.get("video", {}).get("path", src.name)).stem or src.name
+    if fmt in ("trc", "c3d"):
+        lm = pd.read_parquet(_landmarks_path(src))
+        m_per_px = (doc.get("scale") or {}).get("m_per_px")
+        names, xyz, units = marker_trajectories(lm, height_px=int(doc["video"]["height"]), m_per_px=m_per_px,
+                                                space=space)
+        rate = _rate_hz(lm["t_s"].to_numpy(), doc["video"]["fps"])
+        t = lm["t_s"].to_numpy(float)
+        if fmt == "trc":
+            return [write_trc(dst / f"{stem}.trc", names, xyz, t, rate, units)]
+        return [write_c3d(dst / f"{stem}.c3d", names, xyz, rate, units)]
+    tables = read_tables(src)
+    written: list[Path] = []
+    if fmt == "json":
+        payload = {"schema_version": SCHEMA_VERSION, "analysis": doc,
+                   "tables": {name: {"units": df.attrs["units"],
+                                     "rows": json.loads(df.to_json(orient="records", double_precision=15))}
+                              for name, df in tables.items()}}
+        p = dst / f"{stem}.json"
+        p.write_text(json.dumps(payload, allow_nan=False) + "\n")
+        return [p]
+    for name, df in tables.items():
+        extra = None
+        if name == "landmarks":
+            extra = read_parquet_metadata(_landmarks_path(src))
+            extra.pop("units", None), extra.pop("table", None), extra.pop("schema_version", None)
+        written += write_table(df, dst / f"{stem}_{name}", formats=(fmt,), extra_meta=extra)
     return written
