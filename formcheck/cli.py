@@ -65,13 +65,16 @@ def _progress_bar():
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    con = Console(stderr=stderr, highlight=False)
+    if not con.is_terminal:  # files and pipes: wide enough for the metrics table
+        con = Console(stderr=stderr, highlight=False, width=120)
+    return con
 
 
 def _fmt(v: float, unit: str) -> str:
     if v is None or not math.isfinite(v):
         return "-"
-    digits = 0 if unit in ("spm",) else 3 if unit in ("s", "m", "frac", "leg") else 1
+    digits = 3 if unit in ("s", "m", "frac", "leg", "1", "") else 1
     return f"{v:.{digits}f}"
 
 
@@ -83,16 +86,20 @@ def print_summary(a, out_dir: Path, wall_s: float) -> None:
     view = f"{a.view.name} ({a.view.confidence:.0%})" if a.view else "-"
     con.print(f"[bold]{a.meta.path.name}[/]: {len(p)} frames at {p.fps:.1f} fps, pose in {p.detection_rate:.1%} "
               f"of frames, view {view}, {a.activity}; wall time {wall_s:.1f} s")
-    if a.metrics:
+    measured = {n: m for n, m in a.metrics.items() if m.measured}
+    if measured:
         t = Table(show_header=True, header_style="bold")
-        for col in ("metric", "value", "unit", "IQR", "n", "left", "right", "conf.", "note"):
-            t.add_column(col)
-        for name, m in a.metrics.items():
-            iqr = f"{_fmt(m.q25, m.unit)}-{_fmt(m.q75, m.unit)}" if math.isfinite(m.q25) else ""
+        for col in ("metric", "value", "unit", "IQR", "n", "left", "right", "conf."):
+            t.add_column(col, no_wrap=True)
+        for name, m in measured.items():
+            iqr = f"{_fmt(m.q25, m.unit)} - {_fmt(m.q75, m.unit)}" if math.isfinite(m.q25) else ""
             t.add_row(name, _fmt(m.value, m.unit), m.unit, iqr, str(m.n),
                       _fmt(m.left.value, m.unit) if m.left else "", _fmt(m.right.value, m.unit) if m.right else "",
-                      f"{m.confidence:.2f}", (m.reason or "")[:60])
+                      f"{m.confidence:.2f}")
         con.print(t)
+    unmeasured = [n for n, m in a.metrics.items() if not m.measured]
+    if unmeasured:
+        con.print(f"not measured in this clip: {', '.join(unmeasured)}")
     for w in a.warnings:
         con.print(f"[yellow]warning:[/] {w}")
     con.print(f"results: {out_dir}")
