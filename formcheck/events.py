@@ -15,8 +15,8 @@ Candidate methods
     and TO late (the foot keeps moving back after it leaves the belt), by an amount that depends on
     speed and style; side view only.
 ``height`` - foot height over the floor (as Pose2Sim ``trc_gaitevents`` "height_coordinates", made
-    robust to the blurred contact kink). The floor is the running 95th percentile of the lowest foot
-    point; the foot's lowest point (min of heel and toe height) is followed down; where it crosses
+    robust to the blurred contact kink). The floor is, per foot, the running 5th percentile of that
+    foot's lowest point height (per foot because a side camera sees the near foot's floor lower); the foot's lowest point (min of heel and toe height) is followed down; where it crosses
     ``h1 = 0.06`` leg lengths its velocity is extrapolated linearly to the floor (IC); TO mirrors
     this on the way up.
     ++ uses the event's physical definition (the foot touches/leaves the floor); independent of
@@ -54,7 +54,7 @@ from formcheck.landmarks import Landmark, side_lm
 
 CONTACT_COLUMNS = ("side", "ic", "tc", "ic_s", "tc_s", "contact_time_s", "method")
 REJECTED_COLUMNS = CONTACT_COLUMNS + ("reason",)
-METHODS = ("zeni", "height", "fellin")
+METHODS = ("zeni", "height", "fellin", "hybrid")
 DEFAULT_METHOD = "height"
 _H1_LEG = 0.06  # height threshold (leg lengths) where the extrapolation starts
 
@@ -169,6 +169,18 @@ def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: 
     return ic, tc
 
 
+def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.ndarray:
+    """TO = peak knee extension between each IC and the next one (within 0.7 stride), sub-frame."""
+    tc = []
+    for a, b in zip(ic, list(ic[1:]) + [len(ke) - 1]):
+        lo, hi = int(np.ceil(a)) + 1, int(min(b, a + 0.7 * period))
+        if hi - lo < 3 or not np.isfinite(ke[lo:hi]).any():
+            continue
+        k = lo + int(np.nanargmax(ke[lo:hi]))
+        tc.append(_parabolic(ke, k))
+    return np.array(tc)
+
+
 def candidate_events(
     xy: np.ndarray, side: str, *, facing: float, method: str, fps_hz: float, leg_px: float, floor: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -190,26 +202,20 @@ def candidate_events(
         floor = floor_height(_lowest_point(xy), window=int(2 * period))
     if method == "height":
         return _ic_tc_height(f, floor=floor, leg_px=leg_px, min_sep=int(0.1 * fps_hz))
+    if method == "hybrid":
+        ic, _ = _ic_tc_height(f, floor=floor, leg_px=leg_px, min_sep=int(0.1 * fps_hz))
+        return ic, _knee_extension_to(f.knee_ext_deg, ic, period=period)
     if method == "fellin":
         hz = f.heel_z - floor
         rng = np.nanpercentile(hz, 95) - np.nanpercentile(hz, 5)
         ic = _peaks(-hz, distance=dist, prominence=0.3 * rng)
-        # TO: peak knee extension between each IC and the next IC (late stance)
-        ke = f.knee_ext_deg
-        tc = []
-        for a, b in zip(ic, list(ic[1:]) + [len(ke) - 1]):
-            lo, hi = int(np.ceil(a)) + 1, int(min(b, a + 0.7 * period))
-            if hi - lo < 3 or not np.isfinite(ke[lo:hi]).any():
-                continue
-            k = lo + int(np.nanargmax(ke[lo:hi]))
-            tc.append(_parabolic(ke, k))
-        return ic, np.array(tc)
+        return ic, _knee_extension_to(f.knee_ext_deg, ic, period=period)
     raise ValueError(f"unknown event method {method!r}; valid: {', '.join(METHODS)}")
 
 
-def _lowest_point(xy: np.ndarray) -> np.ndarray:
-    """Height (-y, px) of the lowest heel/toe point over both feet, per frame."""
-    ids = [int(side_lm(n, s)) for s in ("left", "right") for n in ("heel", "foot_index")]
+def _lowest_point(xy: np.ndarray, sides: tuple[str, ...] = ("left", "right")) -> np.ndarray:
+    """Height (-y, px) of the lowest heel/toe point of the given feet, per frame."""
+    ids = [int(side_lm(n, s)) for s in sides for n in ("heel", "foot_index")]
     with np.errstate(all="ignore"):
         y = np.nanmax(np.where(np.isfinite(xy[:, ids, 1]), xy[:, ids, 1], -np.inf), axis=1)
     y[~np.isfinite(y)] = np.nan
@@ -271,12 +277,12 @@ def detect_contacts(
     """
     fps = float(1.0 / np.median(np.diff(t_s)))
     kept, rej = [], []
-    floor = None
-    if method != "zeni":
-        low = _lowest_point(xy)
-        per = dominant_period_frames(low, lo=0.2 * fps, hi=1.0 * fps)
-        floor = floor_height(low, window=int(4 * (per if np.isfinite(per) else 0.4 * fps)))
     for side in ("left", "right"):
+        floor = None
+        if method != "zeni":  # per foot: in a side view the near foot's floor line is lower in the image
+            low = _lowest_point(xy, (side,))
+            per = dominant_period_frames(low, lo=0.4 * fps, hi=2.0 * fps)
+            floor = floor_height(low, window=int(2 * (per if np.isfinite(per) else 0.8 * fps)))
         ic, tc = candidate_events(xy, side, facing=facing, method=method, fps_hz=fps, leg_px=leg_px, floor=floor)
         ids = [int(side_lm(n, side)) for n in ("heel", "foot_index", "ankle")]
         missing = ~np.isfinite(xy[:, ids, 0]).all(axis=1)

@@ -1,0 +1,280 @@
+"""From raw landmarks to gait events and metrics with confidence: ``analyze_gait``.
+
+Decisions (measured on the shared clips and synthetic series, see ``docs/metrics.md``):
+
+* No runner: a pose in fewer than 50 % of frames -> ``NoRunnerDetectedError``.
+* No gait: fewer than ``EventConfig.min_strides`` valid strides, stride times too irregular
+  (IQR / median > 0.25), or a step rate below 70 spm with a walking-like duty factor (lunges,
+  standing exercises) -> ``NoGaitDetectedError``.
+* Walking (median duty factor > 0.5 in a side view, or a cadence below 135 spm with no flight
+  phase in rear/front views): temporal metrics are reported with a "walking, not running" caveat in
+  every ``MetricValue.reason`` and in the warnings; running-specific interpretation is up to the
+  assessment, which should skip clips whose ``activity`` is not ``running``.
+* Pelvic drop comes only from the waistband edge (``pose.features['waist_*']``), never from the hip
+  landmarks; it is NaN with the clothing advice when the edge is not visible or not pelvis-attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from formcheck import events as ev
+from formcheck import geometry as g
+from formcheck import metrics as mx
+from formcheck.cleaning import clean_pose
+from formcheck.config import AnalysisConfig
+from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
+from formcheck.landmarks import Landmark as L
+from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
+from formcheck.views import classify_setting, classify_view, facing_sign
+
+MIN_DETECTION_RATE = 0.5
+CADENCE_AGREE_SPM = 2.0
+SLOWMO_RUN_CADENCE_SPM = 135.0
+NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
+                         "or a belt/tape at the waist")
+
+
+@dataclass(frozen=True, eq=False)
+class GaitResult:
+    clean: PoseSeries
+    view: ViewEstimate
+    activity: str
+    contacts: pd.DataFrame
+    rejected: pd.DataFrame
+    strides: pd.DataFrame
+    metrics: dict[str, MetricValue]
+    warnings: tuple[str, ...]
+    setting: str = "stationary"
+    spectral_cadence_spm: float = float("nan")
+
+
+def spectral_cadence_spm(xy: np.ndarray, t_s: np.ndarray) -> float:
+    """Step rate from the spectrum: hip-midpoint height (1 peak per step) plus the left-right foot
+    height difference (1 peak per stride) at half the frequency, 36-270 spm, sub-bin refined."""
+    fs = 1.0 / np.median(np.diff(t_s))
+    hip_y = 0.5 * (xy[:, L.LEFT_HIP, 1] + xy[:, L.RIGHT_HIP, 1])
+    diff = np.fmax(xy[:, L.LEFT_HEEL, 1], xy[:, L.LEFT_FOOT_INDEX, 1]) - np.fmax(xy[:, L.RIGHT_HEEL, 1], xy[:, L.RIGHT_FOOT_INDEX, 1])
+    n = 16 * int(2 ** np.ceil(np.log2(len(t_s))))
+    f = np.fft.rfftfreq(n, 1.0 / fs)
+
+    def spec(x):
+        ok = np.isfinite(x)
+        if ok.sum() < 0.5 * len(x):
+            return np.zeros_like(f)
+        y = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+        y = y - np.polyval(np.polyfit(np.arange(len(y)), y, 2), np.arange(len(y)))
+        p = np.abs(np.fft.rfft(y * np.hanning(len(y)), n)) ** 2
+        return p / (p.max() + 1e-12)
+
+    p_hip, p_diff = spec(hip_y), spec(diff)
+    score = p_hip + np.interp(f / 2, f, p_diff)
+    band = (f >= 0.6) & (f <= 4.5)
+    if not band.any() or score[band].max() <= 0:
+        return float("nan")
+    i = np.flatnonzero(band)[np.argmax(score[band])]
+    if 0 < i < len(f) - 1:
+        a, b, c = score[i - 1 : i + 2]
+        den = a - 2 * b + c
+        i = i + (0.5 * (a - c) / den if den != 0 else 0.0)
+    return float(60.0 * i * (f[1] - f[0]))
+
+
+def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tuple[bool, str]:
+    """Is a pelvis-attached edge visible? Needs the edge found in most frames, with contrast and
+    coverage, sitting above the hip landmarks, and not simply following the shoulder line (a hem
+    of a loose top moves with the trunk)."""
+    need = ("waist_tilt_deg", "waist_strength", "waist_coverage", "waist_rel_y_frac")
+    if not all(k in features for k in need):
+        return False, "no waistband features in the pose series (pose estimated without image features)"
+    tilt = np.asarray(features["waist_tilt_deg"], float)
+    found = np.isfinite(tilt) & (np.nan_to_num(features["waist_coverage"]) >= 0.6) & (np.nan_to_num(features["waist_strength"]) >= 8)
+    if found.mean() < 0.6:
+        return False, f"waistband edge found in only {100 * found.mean():.0f}% of frames"
+    rel = np.nanmedian(np.asarray(features["waist_rel_y_frac"], float)[found])
+    if rel > -0.05:
+        return False, f"the strongest edge sits at the hips (rel. height {rel:+.2f} torso), like a hem, not a waistband"
+    with np.errstate(all="ignore"):
+        sh_tilt = g.image_tilt_deg(xy[:, L.LEFT_SHOULDER], xy[:, L.RIGHT_SHOULDER])
+    ok = found & np.isfinite(sh_tilt)
+    if ok.sum() > 20:
+        a, b = tilt[ok] - np.median(tilt[ok]), sh_tilt[ok] - np.median(sh_tilt[ok])
+        if np.std(a) > 0 and np.std(b) > 0:
+            r = float(np.corrcoef(a, b)[0, 1])
+            gain = float(np.dot(a, b) / np.dot(b, b))
+            if r > 0.8 and 0.6 < gain < 1.6:
+                return False, f"the edge tilts with the shoulders (r {r:.2f}, gain {gain:.2f}): it is on the trunk"
+    return True, ""
+
+
+def _activity(strides: pd.DataFrame, view: str, cadence: float) -> str:
+    duty = float(np.median(strides.contact_time_s / strides.stride_time_s)) if len(strides) else np.nan
+    if view == "side" and np.isfinite(duty):
+        return "walking" if duty > 0.5 else "running"
+    if np.isfinite(duty) and duty > 0.55:
+        return "walking"
+    return "running" if cadence >= 70 else "walking"
+
+
+def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = AnalysisConfig()) -> GaitResult:
+    """Clean, classify, detect events and compute metrics (see the module docstring).
+
+    Raises
+    ------
+    NoRunnerDetectedError : a pose in < 50 % of frames.
+    NoGaitDetectedError : a person but no regular alternating steps.
+    """
+    warnings: list[str] = []
+    rate = pose.detection_rate
+    if len(pose) < 10 or rate < MIN_DETECTION_RATE:
+        raise NoRunnerDetectedError(f"no runner detected: a person was found in {100 * rate:.0f}% of {len(pose)} frames "
+                                    f"(at least {100 * MIN_DETECTION_RATE:.0f}% needed)")
+    det = pose.detected
+    view, vfeat = classify_view(pose.xy[det], pose.t_s[det], user_view=runner.view)
+    if view.source == "user" and view.reason:
+        warnings.append(f"view: you said {view.name}, but the {view.reason}")
+    elif view.name == "oblique":
+        warnings.append(f"view looks oblique ({view.reason}): side- and rear-view metrics are less accurate")
+    clean, rep = clean_pose(pose, config.cleaning, view=view.name)
+    xy, t = clean.xy, clean.t_s
+    fps = clean.fps
+    setting = classify_setting(vfeat, treadmill_speed_mps=runner.treadmill_speed_mps, view=view.name)
+    facing = facing_sign(xy) if view.name in ("side", "oblique") else 1.0
+    if view.name in ("side", "oblique"):
+        view = ViewEstimate(view.name, view.confidence, "right" if facing > 0 else "left", view.source, view.reason)
+    near = "left" if facing > 0 else "right"
+    leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
+    method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
+    if view.name in ("rear", "front") and method == "zeni":
+        method = "height"
+    contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method,
+                                            min_contact_time_s=config.events.min_contact_time_s,
+                                            max_contact_time_s=config.events.max_contact_time_s)
+    strides, bad_strides = ev.build_strides(contacts, max_stride_time_s=config.events.max_stride_time_s)
+    n_str = len(strides)
+    if n_str < config.events.min_strides:
+        raise NoGaitDetectedError(f"no running or walking gait detected: {n_str} valid strides "
+                                  f"(need {config.events.min_strides}; {len(rejected)} contacts rejected)")
+    st = strides.stride_time_s.to_numpy()
+    irregular = (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st)
+    cadence = float(120.0 / np.median(st))
+    duty = float(np.median(strides.contact_time_s / strides.stride_time_s))
+    if irregular > 0.25:
+        raise NoGaitDetectedError(f"no steady gait detected: stride times vary too much (IQR {100 * irregular:.0f}% of the median)")
+    if cadence < 70 and duty > 0.5:
+        raise NoGaitDetectedError(f"no running or walking gait detected: {cadence:.0f} steps/min with "
+                                  f"{100 * duty:.0f}% ground contact looks like a strength exercise")
+    activity = _activity(strides, view.name, cadence)
+    caveat = ""
+    if activity == "walking":
+        caveat = "walking, not running: running norms do not apply"
+        warnings.append(f"this clip looks like walking (duty factor {duty:.2f}); metrics are reported for walking")
+    elif cadence < SLOWMO_RUN_CADENCE_SPM:
+        warnings.append(f"cadence {cadence:.0f} steps/min is implausibly low for running: if this is slow-motion footage, "
+                        "pass the real capture rate with --capture-fps")
+
+    # metrics per stride
+    m_per_px = g.m_per_px_from_height(leg_px, runner.height_m)
+    spectral = spectral_cadence_spm(xy, t)
+    if view.name in ("side", "oblique"):
+        cols = mx.side_stride_metrics(xy, t, strides, facing=facing, leg_px=leg_px, m_per_px=m_per_px,
+                                      treadmill_speed_mps=runner.treadmill_speed_mps)
+        waist_ok, waist_reason = False, "needs a rear or front view"
+    else:
+        waist = clean.features.get("waist_tilt_deg")
+        stance = np.zeros(len(t), bool)
+        waist_ok, waist_reason = _waist_measurable(clean.features, xy, stance)
+        cols = mx.frontal_stride_metrics(xy, t, strides, view=view.name, m_per_px=m_per_px,
+                                         waist_tilt_deg=np.asarray(waist, float) if waist_ok else None)
+    strides = pd.concat([strides, cols], axis=1)
+    strides["cadence_spm"] = 120.0 / strides.stride_time_s
+    strides["duty_factor"] = strides.contact_time_s / strides.stride_time_s
+
+    metrics = _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, waist_reason)
+    ev_cad = metrics["cadence_spm"].value
+    if np.isfinite(spectral) and abs(spectral - ev_cad) > CADENCE_AGREE_SPM:
+        warnings.append(f"event-based cadence {ev_cad:.1f} and spectral cadence {spectral:.1f} steps/min disagree "
+                        f"by more than {CADENCE_AGREE_SPM:.0f}: events may be missed or the pace changes")
+    metrics["cadence_spm"] = _with_extra(metrics["cadence_spm"], spectral_spm=spectral)
+    if fps < 60:
+        warnings.append(f"{fps:.0f} fps: contact and flight times are hidden below 60 fps and approximate below 100 fps; film at 120 fps")
+    if len(rejected) > 0.3 * max(1, len(contacts) + len(rejected)):
+        warnings.append(f"{len(rejected)} of {len(contacts) + len(rejected)} detected contacts were rejected (see rejected events)")
+    if rep.leg_swapped_frames > 0.05 * len(t):
+        warnings.append(f"left/right legs were swapped by the pose model in {rep.leg_swapped_frames} frames and corrected")
+    if view.name in ("side", "oblique"):
+        warnings.append(f"the {'right' if near == 'left' else 'left'} leg is the far leg: its values are less reliable; "
+                        "film the other side too before reading left/right asymmetry")
+    if len(bad_strides):
+        rej_str = bad_strides.assign(ic=bad_strides.start, tc=bad_strides.tc)
+        rejected = pd.concat([rejected, rej_str.reindex(columns=rejected.columns)], ignore_index=True)
+    return GaitResult(clean=clean, view=view, activity=activity, contacts=contacts, rejected=rejected,
+                      strides=strides, metrics=metrics, warnings=tuple(warnings), setting=setting,
+                      spectral_cadence_spm=spectral)
+
+
+def _with_extra(m: MetricValue, **extra) -> MetricValue:
+    import dataclasses
+
+    return dataclasses.replace(m, extra={**m.extra, **extra})
+
+
+def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, waist_reason) -> dict[str, MetricValue]:
+    out: dict[str, MetricValue] = {}
+    vis = float(np.nanmean(clean.visibility[:, [23, 24, 25, 26, 27, 28, 29, 30, 31, 32]])) if np.isfinite(clean.visibility).any() else 0.5
+    vname = "side" if view.name == "oblique" else view.name
+    for spec in mx.METRICS:
+        ok_view = vname in spec.views
+        col = spec.name
+        if spec.name == "crossover_frac":
+            col = "crossover"
+        if spec.name == "arm_crossover_frac":
+            col = "arm_crossover"
+        reason = caveat
+        if not ok_view:
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason=f"not measurable from a {view.name} view")
+            continue
+        if spec.timing and fps < 60:
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason=f"hidden below 60 fps ({fps:.0f} fps): one frame is too large a share of a contact")
+            continue
+        if spec.name == "pelvic_drop_deg" and not waist_ok:
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason=f"{NOT_MEASURABLE_PELVIS} ({waist_reason})")
+            continue
+        if spec.name.endswith(("_cm",)) and not np.isfinite(m_per_px) and spec.name != "overstride_cm":
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the runner's height (--height-m) for a pixel scale")
+            continue
+        if spec.name == "overstride_cm" and not np.isfinite(m_per_px):
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the runner's height; see overstride_leg")
+            continue
+        if spec.name in ("step_length_m", "stride_length_m") and runner.treadmill_speed_mps is None and not np.isfinite(m_per_px):
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the treadmill speed or the runner's height")
+            continue
+        if spec.timing and fps < 100:
+            reason = "; ".join(x for x in (caveat, f"approximate at {fps:.0f} fps (one frame = {1000 / fps:.0f} ms)") if x)
+        if col not in strides:
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="not computed for this view")
+            continue
+        x = strides[col].astype(float)
+        med = np.nanmedian(x) if np.isfinite(x).any() else np.nan
+        iqr_rel = (np.nanpercentile(x, 75) - np.nanpercentile(x, 25)) / abs(med) if np.isfinite(med) and med != 0 else 1.0
+        if spec.unit == "deg":
+            iqr_rel = (np.nanpercentile(x, 75) - np.nanpercentile(x, 25)) / 10.0 if np.isfinite(med) else 1.0
+        conf = mx.confidence(view_conf=view.confidence, view_ok=True, fps=fps, timing=spec.timing, visibility=vis,
+                             n=int(np.isfinite(x).sum()), iqr_rel=min(iqr_rel, 5.0))
+        if spec.name == "knee_fppa_deg":
+            conf *= 0.5
+            reason = "; ".join(r for r in (reason, "low confidence: 2D knee valgus does not track 3D knee abduction") if r)
+        frac = spec.name.endswith("_frac")
+        extra = {}
+        if spec.name == "crossover_frac" and "foot_lateral_cm" in strides:
+            extra = {"foot_lateral_px_median": float(np.nanmedian(strides.foot_lateral_px))}
+        mv = mx.summarise_column(spec.name, strides, col, confidence=conf, reason=reason, frac=frac, extra=extra)
+        if spec.name == "foot_strike_angle_deg":
+            mv = _with_extra(mv, pattern=mx.strike_pattern(mv.value))
+        out[spec.name] = mv
+    if "step_time_s" in strides:
+        pass
+    return out
