@@ -67,15 +67,15 @@ class CleaningConfig:
 
 @dataclass(frozen=True)
 class EventConfig:
-    method: str = _doc("auto", "gait-event method: auto|zeni|height|fellin (measured comparison in formcheck/events.py)")
+    method: str = _doc("auto", "gait-event method: auto|zeni|height|fellin|hybrid (measured comparison in formcheck/events.py)")
     min_contact_time_s: float = _doc(0.08, "shorter contacts are rejected", "s")
     max_contact_time_s: float = _doc(1.0, "longer contacts are rejected", "s")
     max_stride_time_s: float = _doc(1.6, "longer strides are rejected", "s")
     min_strides: int = _doc(3, "fewer valid strides (both sides together) = no gait detected", "strides")
 
     def __post_init__(self) -> None:
-        if self.method not in ("auto", "zeni", "height", "fellin"):
-            raise ConfigError(f"events.method must be auto|zeni|height|fellin, got {self.method!r}")
+        if self.method not in ("auto", "zeni", "height", "fellin", "hybrid"):
+            raise ConfigError(f"events.method must be auto|zeni|height|fellin|hybrid, got {self.method!r}")
         if not 0 < self.min_contact_time_s < self.max_contact_time_s:
             raise ConfigError("events: need 0 < min_contact_time_s < max_contact_time_s")
         if self.max_stride_time_s <= 0:
