@@ -15,7 +15,7 @@ from formcheck.errors import NoRunnerDetectedError
 from formcheck.types import Analysis, PoseSeries, RunnerInfo
 
 MIN_DETECTION_RATE = 0.5  # below this share of frames with a pose, there is no runner to analyse
-FEATURES_ID = "waistband-1"
+FEATURES_ID = "waist-v1"  # bump when pelvis_edge.waistband_features changes
 
 
 def _frame_features():
