@@ -120,7 +120,7 @@ def table_units(table: str, df: pd.DataFrame) -> dict[str, str]:
     return {str(c): units[str(c)] for c in df.columns}
 
 
-_SUFFIX_UNITS = (("_ms", "ms"), ("_s", "s"), ("_px", "px"), ("_mps", "m/s"), ("_m", "m"), ("_deg", "deg"),
+_SUFFIX_UNITS = (("_ms", "ms"), ("_s", "s"), ("_px", "px"), ("_mps", "m/s"), ("_m", "m"), ("_cm", "cm"), ("_deg", "deg"),
                  ("_spm", "steps/min"), ("_frac", "1"), ("_leg", "leg lengths"), ("_hz", "Hz"), ("_pct", "%"))
 
 
@@ -128,6 +128,8 @@ def unit_of(column: str) -> str:
     """Unit implied by a column name's suffix (the project's naming rule); ``""`` when none."""
     if column in ("ic", "tc", "start", "end", "frame"):
         return "frame"
+    if column in ("duty_factor",):
+        return "1"
     for suffix, unit in _SUFFIX_UNITS:
         if column.endswith(suffix):
             return unit
