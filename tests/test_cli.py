@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLES, VIDEOS, needs_shared
+from fcutil import SAMPLES, VIDEOS, needs_shared
 from formcheck.cli import main
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, VIDEOS, needs_shared
+from fcutil import SAMPLES, VIDEOS, needs_shared
 from formcheck.config import PoseConfig
 from formcheck.pose import estimate_pose
 from formcheck.video import read_video_meta

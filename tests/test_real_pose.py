@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import VIDEOS, needs_shared
+from fcutil import VIDEOS, needs_shared
 from formcheck.config import AnalysisConfig
 from formcheck.pipeline import estimate
 from formcheck.types import RunnerInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import decode_index, write_clip
+from fcutil import decode_index, write_clip
 from formcheck.errors import VideoReadError
 from formcheck.video import H264Writer, iter_frames, read_video_meta
 
