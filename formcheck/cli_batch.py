@@ -178,9 +178,13 @@ def history(athlete, db_path, side, plot_path):
     ch = history_changes(h)
     shown = ch if side == "all" else ch[ch["side"] == side]
     con = _console()
-    t = Table(title=f"{athlete}: {ch['date'].nunique()} sessions", header_style="bold")
-    for col in ("metric", "side", "date", "value", "IQR", "n", "conf.", "change", "beyond noise"):
-        t.add_column(col)
+    t = Table(title=f"{athlete}: {ch['date'].nunique()} sessions (side: {side})", header_style="bold")
+    t.add_column("metric", no_wrap=True)
+    if side == "all":
+        t.add_column("side", no_wrap=True)
+    t.add_column("date", no_wrap=True, min_width=10)
+    for col in ("value", "IQR", "n", "conf.", "change", ">noise"):
+        t.add_column(col, no_wrap=True)
     last = None
     for _, r in shown.iterrows():
         first_row = (r["metric"], r["side"]) != last
@@ -190,10 +194,10 @@ def history(athlete, db_path, side, plot_path):
         delta = "" if not math.isfinite(r["delta"]) else f"{r['delta']:+.3g}"
         ex = r["exceeds_noise"]
         verdict = "" if not math.isfinite(r["delta"]) else \
-            "[bold red]yes[/]" if ex is True else "no" if ex is False else "noise unknown"
+            "[bold red]yes[/]" if ex is True else "no" if ex is False else "unknown"
         conf = "" if not math.isfinite(r["confidence"]) else f"{r['confidence']:.2f}"
-        t.add_row(r["metric"] if first_row else "", r["side"] if first_row else "", r["date"], f"{v} {r['unit']}",
-                  iqr, str(int(r["n"])), conf, delta, verdict, end_section=False)
+        cells = [r["metric"] if first_row else ""] + ([r["side"] if first_row else ""] if side == "all" else [])
+        t.add_row(*cells, r["date"], v, iqr, str(int(r["n"])), conf, delta, verdict)
     con.print(t)
     if plot_path:
         if plot_path.suffix.lower() not in (".png", ".svg"):
