@@ -154,7 +154,7 @@ def synth(**o) -> None:
     m = truth["metrics"]
     click.echo(f"wrote {o['out']} ({truth['video']['n_frames']} frames, {truth['render_seconds']:.1f} s) "
                f"and {truth_path(o['out']).name}")
-    click.echo("truth: " + ", ".join(f"{k}={m[k]['value']:.3g}" for k in (
+    click.echo("truth: " + ", ".join(f"{k}={m[k]['value']:.3g}" if m[k]["value"] is not None else f"{k}=n/a" for k in (
         "cadence_spm", "contact_time_s", "overstride_cm", "pelvic_drop_deg", "step_width_cm", "trunk_lean_deg")))
 
 

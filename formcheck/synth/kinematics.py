@@ -195,7 +195,7 @@ def plan_gait(gait: GaitParams, body: BodyParams, seconds: float, seed: int) -> 
     for side, ics in (("left", l_ic), ("right", r_ic)):
         i = 0 if side == "left" else 1
         m = len(ics)
-        to = ics + gait.duty_factor * durations
+        to = ics + gait.duty_factor * np.diff(ics, append=ics[-1] + T)  # duty factor exact per stride
         os_m = gait.overstride_cm[i] / 100.0 + rng.normal(0, sd, m)
         y = SIDE_SIGN[side] * (gait.foot_offset_cm[i] / 100.0 + rng.normal(0, sd, m))
         strike = np.full(m, gait.foot_strike_angle_deg[i])

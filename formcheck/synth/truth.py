@@ -5,8 +5,15 @@ inside the clip; per-side values are ``{"value", "left", "right", "n", "unit"}``
 
 * stance quantities (contact time, pelvic drop, hip adduction, lateral trunk lean) - the stance side;
 * step quantities (step time/length, flight time, step width, cadence per side) - the side of the
-  foot that lands at the end of the step; vertical oscillation - the foot whose stance starts the step;
-* stride quantities - the side of the stride's initial contacts.
+  foot that lands at the end of the step;
+* stride quantities (stride time/length, vertical oscillation, arm crossover) - the side of the
+  stride's initial contacts.
+
+Definitions follow ``formcheck.metrics.METRICS``: step/stride length = pelvis travel between the ICs
+(= belt speed x time on a treadmill); overstride_leg divides by the hip-joint-to-floor leg length;
+trunk lean is the mean over stance (``clip_mean`` gives the mean over the clip); vertical
+oscillation is the hip-midpoint range over a stride; hip adduction is the femur relative to the
+perpendicular of the pelvis line (femoral adduction plus pelvic drop); knee FPPA is + for valgus.
 
 Event frames are the frames nearest to the exact event times (``round(t_s * fps)``).
 """
@@ -104,8 +111,11 @@ def compute_metrics(plan, t_end_s: float) -> dict:
         k = k[(k + 1 < len(ev[s].ic_s)) & (ev[s].ic_s[np.minimum(k + 1, len(ev[s].ic_s) - 1)] < t_end_s)]
         duty[s] = (ev[s].to_s[k] - ev[s].ic_s[k]) / (ev[s].ic_s[k + 1] - ev[s].ic_s[k])
     all_steps = np.concatenate([st_time["left"], st_time["right"]])
-    out["cadence_spm"] = {"value": 60.0 / np.mean(all_steps), "unit": "steps/min", "n": int(all_steps.size),
-                          "left": 60.0 / np.mean(st_time["left"]), "right": 60.0 / np.mean(st_time["right"])}
+    def cad(a):
+        return 60.0 / np.mean(a) if len(a) else float("nan")
+
+    out["cadence_spm"] = {"value": cad(all_steps), "unit": "steps/min", "n": int(all_steps.size),
+                          "left": cad(st_time["left"]), "right": cad(st_time["right"])}
     out["step_time_s"] = _metric("s", st_time["left"], st_time["right"])
     out["stride_time_s"] = _metric("s", stride["left"], stride["right"])
     out["contact_time_s"] = _metric("s", contact["left"], contact["right"])
@@ -122,15 +132,16 @@ def compute_metrics(plan, t_end_s: float) -> dict:
         if s0 == s1:
             continue
         h0, h1 = heel_at[(s0, round(t0, 9))], heel_at[(s1, round(t1, 9))]
-        step_len[s1].append(h1[0] - h0[0])
+        step_len[s1].append(plan.speed_mps * (t1 - t0))  # pelvis travel (= belt speed x step time)
         yl, yr = (h1[1], h0[1]) if s1 == "left" else (h0[1], h1[1])
         width[s1].append((yl - yr) * 100)
-    stride_len = {s: np.diff(heel_ic[s][:, 0]) for s in SIDES}
+    stride_len = {s: np.diff(hipmid_ic[s][:, 0]) for s in SIDES}
     out["step_length_m"] = _metric("m", step_len["left"], step_len["right"])
     out["stride_length_m"] = _metric("m", stride_len["left"], stride_len["right"])
     os_cm = {s: (heel_ic[s][:, 0] - hipmid_ic[s][:, 0]) * 100 for s in SIDES}
     out["overstride_cm"] = _metric("cm", os_cm["left"], os_cm["right"])
-    out["overstride_leg"] = _metric("leg lengths", os_cm["left"] / 100 / d.leg, os_cm["right"] / 100 / d.leg)
+    leg = d.leg + d.ankle_h  # hip joint to floor, standing
+    out["overstride_leg"] = _metric("leg", os_cm["left"] / 100 / leg, os_cm["right"] / 100 / leg)
     shank = {s: _ang(sk_ic[s].points[f"ankle_{s}"][:, 0] - sk_ic[s].points[f"knee_{s}"][:, 0],
                      sk_ic[s].points[f"knee_{s}"][:, 2] - sk_ic[s].points[f"ankle_{s}"][:, 2]) for s in SIDES}
     out["shank_angle_ic_deg"] = _metric("deg", shank["left"], shank["right"])
@@ -157,17 +168,21 @@ def compute_metrics(plan, t_end_s: float) -> dict:
     sk = skeleton_at(plan, tg)
     P = sk.points
     spine = P["shoulder_mid"] - P["hip_mid"]
-    out["trunk_lean_deg"] = _metric("deg", both=[float(np.mean(_ang(spine[:, 0], spine[:, 2])))])
-    out["trunk_lean_deg"]["n"] = int(tg.size)
+    lean = _ang(spine[:, 0], spine[:, 2])
+    lean_st = {s: [] for s in SIDES}
     vo = {s: [] for s in SIDES}
-    for (t0, s0), (t1, _s1) in zip(steps[:-1], steps[1:]):
-        m = (tg >= t0) & (tg < t1)
-        if m.sum() > 2:
-            z = P["hip_mid"][m, 2]
-            vo[s0].append((z.max() - z.min()) * 100)
+    for s in SIDES:
+        for k in np.flatnonzero(full[s]):
+            lean_st[s].append(np.mean(lean[(tg >= ev[s].ic_s[k]) & (tg <= ev[s].to_s[k])]))
+        for t0, t1 in zip(ic[s][:-1], ic[s][1:]):
+            z = P["hip_mid"][(tg >= t0) & (tg < t1), 2]
+            if z.size:
+                vo[s].append((z.max() - z.min()) * 100)
+    out["trunk_lean_deg"] = _metric("deg", lean_st["left"], lean_st["right"])
+    out["trunk_lean_deg"]["clip_mean"] = float(np.mean(lean)) if lean.size else float("nan")
     out["vertical_oscillation_cm"] = _metric("cm", vo["left"], vo["right"])
     obliq = _ang(P["hip_left"][:, 2] - P["hip_right"][:, 2], P["hip_left"][:, 1] - P["hip_right"][:, 1])
-    drop, add, lat = {s: [] for s in SIDES}, {s: [] for s in SIDES}, {s: [] for s in SIDES}
+    drop, add, lat, fppa = ({s: [] for s in SIDES} for _ in range(4))
     for s in SIDES:
         sg = SIDE_SIGN[s]
         pl = P["hip_left"] - P["hip_right"]
@@ -176,24 +191,29 @@ def compute_metrics(plan, t_end_s: float) -> dict:
         # (pelvis line (y, z) rotated by -90 deg = (z, -y)) and of the femur
         a_n = _ang(sg * pl[:, 2], pl[:, 1])
         a_f = _ang(sg * fem[:, 1], -fem[:, 2])
+        shk = P[f"ankle_{s}"] - P[f"knee_{s}"]
+        a_s = _ang(sg * shk[:, 1], -shk[:, 2])
         for k in np.flatnonzero(full[s]):
             m = (tg >= ev[s].ic_s[k]) & (tg <= ev[s].to_s[k])
             if not m.any():
                 continue
             drop[s].append(np.max(sg * obliq[m]))
             add[s].append(np.max(a_n[m] - a_f[m]))
+            fppa[s].append(np.max(a_s[m] - a_f[m]))
             tm = 0.5 * (ev[s].ic_s[k] + ev[s].to_s[k])
             j = min(int(round(tm / DENSE_DT_S)), tg.size - 1)
             lat[s].append(_ang(sg * spine[j, 1], spine[j, 2]))
     out["pelvic_drop_deg"] = _metric("deg", drop["left"], drop["right"])
     out["hip_adduction_deg"] = _metric("deg", add["left"], add["right"])
+    out["knee_fppa_deg"] = _metric("deg", fppa["left"], fppa["right"])
     out["lateral_trunk_lean_deg"] = _metric("deg", lat["left"], lat["right"])
     arm = {s: [] for s in SIDES}
     for s in SIDES:
         u = SIDE_SIGN[s] * (P[f"wrist_{s}"][:, 1] - P["shoulder_mid"][:, 1])
         for t0, t1 in zip(ic[s][:-1], ic[s][1:]):
             m = (tg >= t0) & (tg < t1)
-            arm[s].append(bool(np.any(u[m] < 0)))
+            if m.any():
+                arm[s].append(bool(np.any(u[m] < 0)))
     out["arm_crossover_frac"] = _metric("fraction", arm["left"], arm["right"])
     return out
 
@@ -261,9 +281,9 @@ def compute_truth(stage) -> dict:
                   "container_fps": r.file_fps, "n_frames": n, "seconds": t_end,
                   "rotation_deg": 90 if r.portrait else 0,
                   "note": "pixel positions are in the upright frame (display rotation applied)"},
-        "body": {"height_m": d.height, "leg_length_m": d.leg, "thigh_m": d.thigh, "shank_m": d.shank,
+        "body": {"height_m": d.height, "leg_length_m": d.leg + d.ankle_h, "thigh_m": d.thigh, "shank_m": d.shank,
                  "hip_width_m": 2 * d.hip_half, "shoulder_width_m": 2 * d.shoulder_half,
-                 "note": "leg length = thigh + shank (hip to ankle joint centre); widths between joint centres"},
+                 "note": "leg length = hip joint centre to floor, standing; widths between joint centres"},
         "gait": {"speed_mps": plan.speed_mps, "treadmill": spec.scene.background == "treadmill",
                  "overground": spec.scene.overground},
         "camera": {"azimuth_deg": spec.camera.azimuth, "position_m": cam.C, "f_px": cam.f_px,

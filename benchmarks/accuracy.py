@@ -1,0 +1,239 @@
+"""Accuracy of formcheck against synthetic runners with exact ground truth.
+
+Renders a grid of clips (views x frame rates x gait deviations) with ``formcheck.synth``, runs the
+real analysis path (``formcheck.analyze``) on each, and compares
+
+* landmarks: detection rate, error of hips/knees/ankles/shoulders vs the truth joints (as a fraction
+  of body height), rear/front hip and shoulder width ratios, left/right swaps;
+* every summary metric present both in the truth and in ``analysis.metrics`` with a finite value:
+  n clips, mean absolute error, max absolute error, bias (estimate - truth).
+
+Usage::
+
+    python benchmarks/accuracy.py              # full grid (< 15 min on 2 cores)
+    python benchmarks/accuracy.py --reduced    # 3 short clips (test suite, < 3 min)
+
+Writes ``benchmarks/results/accuracy.json`` (or ``--json PATH``). Clips are cached in
+``--work-dir`` keyed by their spec, so a re-run only re-analyses (pose estimation may be cached too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_JSON = ROOT / "benchmarks" / "results" / "accuracy.json"
+DEFAULT_WORK = ROOT / "benchmarks" / "results" / "clips"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    view: str
+    spec: object  # SynthSpec
+
+
+def _deviations():
+    from formcheck.synth.params import GaitParams
+
+    return {
+        "typical": GaitParams(),
+        "low_cadence_overstride": GaitParams(cadence_spm=150, speed_mps=2.8, overstride_cm=28,
+                                             knee_flexion_ic_deg=8, foot_strike_angle_deg=18),
+        "high_pelvic_drop": GaitParams(pelvic_drop_deg=11, lateral_lean_deg=3),
+        "crossover": GaitParams(foot_offset_cm=-3, arm_cross_deg=22),
+        "forward_lean": GaitParams(trunk_lean_deg=16),
+    }
+
+
+def grid(reduced: bool) -> list[Case]:
+    from formcheck.synth.params import CameraParams, RenderParams, SynthSpec
+
+    dev = _deviations()
+    cases = []
+    if reduced:
+        for view in ("side", "rear", "front"):
+            cases.append(Case(f"{view}/typical/30fps", view, SynthSpec(
+                gait=dev["typical"], camera=CameraParams(view=view), render=RenderParams(fps=30, seconds=4), seed=11)))
+        return cases
+    seed = 100
+    for view in ("side", "rear", "front"):
+        for name, g in dev.items():
+            seed += 1
+            cases.append(Case(f"{view}/{name}/60fps", view, SynthSpec(
+                gait=g, camera=CameraParams(view=view), render=RenderParams(fps=60, seconds=8), seed=seed)))
+        for fps, secs in ((30, 8), (120, 6)):
+            seed += 1
+            cases.append(Case(f"{view}/typical/{fps}fps", view, SynthSpec(
+                gait=dev["typical"], camera=CameraParams(view=view), render=RenderParams(fps=fps, seconds=secs),
+                seed=seed)))
+        seed += 1  # phone slow motion: 240 fps capture stored at 30 fps
+        cases.append(Case(f"{view}/slowmo_240in30", view, SynthSpec(
+            gait=dev["typical"], camera=CameraParams(view=view),
+            render=RenderParams(fps=240, container_fps=30, seconds=4), seed=seed)))
+    return cases
+
+
+def _clip_path(work: Path, case: Case) -> Path:
+    key = hashlib.sha256(json.dumps(case.spec.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    return work / f"{case.name.replace('/', '_')}_{key}.mp4"
+
+
+def render(case: Case, work: Path) -> tuple[Path, dict, float]:
+    from formcheck.synth.clip import render_clip
+    from formcheck.synth.truth import truth_path
+
+    path = _clip_path(work, case)
+    if path.exists() and truth_path(path).exists():
+        return path, json.loads(truth_path(path).read_text()), 0.0
+    t0 = time.perf_counter()
+    truth = render_clip(case.spec, path)
+    return path, json.loads(truth_path(path).read_text()), time.perf_counter() - t0
+
+
+def _finite(x) -> bool:
+    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def compare_metrics(truth: dict, metrics: dict) -> dict:
+    """{metric[.side]: (estimate, truth)} for every metric finite in both."""
+    out = {}
+    for name, tv in truth["metrics"].items():
+        mv = metrics.get(name)
+        if mv is None:
+            continue
+        if _finite(getattr(mv, "value", None)) and _finite(tv.get("value")):
+            out[name] = (float(mv.value), float(tv["value"]))
+        for side in ("left", "right"):
+            sv = getattr(mv, side, None)
+            if sv is not None and _finite(getattr(sv, "value", None)) and _finite(tv.get(side)):
+                out[f"{name}.{side}"] = (float(sv.value), float(tv[side]))
+    return out
+
+
+def analyse(case: Case, path: Path, truth: dict) -> dict:
+    import formcheck
+    from formcheck.errors import FormcheckError
+    from formcheck.synth.evaluate import landmark_report
+    from formcheck.types import RunnerInfo
+
+    spec = case.spec
+    runner = RunnerInfo(view=case.view, height_m=spec.body.height_m,
+                        treadmill_speed_mps=truth["gait"]["speed_mps"] if truth["gait"]["treadmill"] else None,
+                        capture_fps=spec.render.fps if spec.render.container_fps else None)
+    t0 = time.perf_counter()
+    row: dict = {"case": case.name, "view": case.view, "clip": path.name}
+    try:
+        a = formcheck.analyze(path, runner)
+    except FormcheckError as e:
+        row["error"] = f"{type(e).__name__}: {e}"
+        return row
+    row["analyze_s"] = time.perf_counter() - t0
+    frames = np.asarray(a.pose.frame)
+    row["landmarks"] = landmark_report(truth, np.asarray(a.pose.xy), frames)
+    row["metrics"] = compare_metrics(truth, a.metrics)
+    row["not_measured"] = sorted(k for k, v in a.metrics.items() if not getattr(v, "measured", False)
+                                 and k in truth["metrics"])
+    return row
+
+
+def summarise(rows: list[dict]) -> dict:
+    per_metric: dict[str, list] = {}
+    for r in rows:
+        for k, (est, tru) in r.get("metrics", {}).items():
+            per_metric.setdefault(k, []).append((est - tru, r["case"]))
+    metrics = {}
+    for k, errs in sorted(per_metric.items()):
+        e = np.array([x for x, _ in errs])
+        metrics[k] = {"n": int(e.size), "mae": float(np.mean(np.abs(e))), "max_abs": float(np.max(np.abs(e))),
+                      "bias": float(np.mean(e)), "worst_case": errs[int(np.argmax(np.abs(e)))][1]}
+    views = {}
+    for v in ("side", "rear", "front"):
+        lm = [r["landmarks"] for r in rows if r["view"] == v and "landmarks" in r]
+        if not lm:
+            continue
+        views[v] = {
+            "n_clips": len(lm),
+            "detection_rate_min": min(x["detection_rate"] for x in lm),
+            "detection_rate_mean": float(np.mean([x["detection_rate"] for x in lm])),
+            "landmark_err_median_frac": float(np.median([x["landmark_err_median_frac"] for x in lm])),
+            "landmark_err_median_frac_max": max(x["landmark_err_median_frac"] for x in lm),
+            "landmark_err_median_px": float(np.median([x["landmark_err_median_px"] for x in lm])),
+            "left_right_swapped_frac_max": max(x["left_right_swapped_frac"] for x in lm),
+        }
+        if v in ("rear", "front"):
+            views[v]["hip_width_ratio_median"] = float(np.median([x["hip_width_ratio"] for x in lm]))
+            views[v]["shoulder_width_ratio_median"] = float(np.median([x["shoulder_width_ratio"] for x in lm]))
+    return {"views": views, "metrics": metrics}
+
+
+def print_tables(summary: dict, rows: list[dict], out=sys.stdout) -> None:
+    p = lambda s="": print(s, file=out)  # noqa: E731
+    p("Landmarks vs truth joints (shoulders, hips, knees, ankles); error as % of body height")
+    p(f"{'view':6} {'clips':>5} {'det min':>8} {'err med %':>9} {'err max %':>9} {'err px':>7} {'swap':>5} "
+      f"{'hipW':>5} {'shW':>5}")
+    for v, s in summary["views"].items():
+        p(f"{v:6} {s['n_clips']:5d} {s['detection_rate_min']:8.3f} {100 * s['landmark_err_median_frac']:9.2f} "
+          f"{100 * s['landmark_err_median_frac_max']:9.2f} {s['landmark_err_median_px']:7.1f} "
+          f"{s['left_right_swapped_frac_max']:5.2f} {s.get('hip_width_ratio_median', float('nan')):5.2f} "
+          f"{s.get('shoulder_width_ratio_median', float('nan')):5.2f}")
+    p()
+    if summary["metrics"]:
+        p("Metrics vs truth (error = estimate - truth)")
+        p(f"{'metric':32} {'n':>3} {'MAE':>9} {'max':>9} {'bias':>9}  worst clip")
+        for k, s in summary["metrics"].items():
+            p(f"{k:32} {s['n']:3d} {s['mae']:9.3f} {s['max_abs']:9.3f} {s['bias']:+9.3f}  {s['worst_case']}")
+    else:
+        p("Metrics: none finite in both truth and analysis (metrics not available yet)")
+    errs = [r for r in rows if "error" in r]
+    if errs:
+        p()
+        p("Clips the analysis rejected:")
+        for r in errs:
+            p(f"  {r['case']}: {r['error']}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--reduced", action="store_true", help="3 short clips (for the test suite)")
+    ap.add_argument("--json", type=Path, default=None, help=f"output JSON [{DEFAULT_JSON.relative_to(ROOT)}]")
+    ap.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="where rendered clips are kept")
+    ap.add_argument("--only", default="", help="substring filter on case names")
+    args = ap.parse_args(argv)
+    out_json = args.json or (DEFAULT_JSON if not args.reduced else DEFAULT_JSON.with_name("accuracy_reduced.json"))
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    cases = [c for c in grid(args.reduced) if args.only in c.name]
+    rows = []
+    t_all = time.perf_counter()
+    for c in cases:
+        path, truth, render_s = render(c, args.work_dir)
+        row = analyse(c, path, truth)
+        row["render_s"] = render_s
+        rows.append(row)
+        lm = row.get("landmarks", {})
+        print(f"{c.name:32} render {render_s:5.1f}s analyse {row.get('analyze_s', float('nan')):5.1f}s "
+              f"det {lm.get('detection_rate', float('nan')):.3f} err {100 * lm.get('landmark_err_median_frac', float('nan')):.2f}% "
+              f"metrics {len(row.get('metrics', {}))}" + (f"  ERROR {row['error']}" if "error" in row else ""),
+              flush=True)
+    summary = summarise(rows)
+    print()
+    print_tables(summary, rows)
+    result = {"grid": "reduced" if args.reduced else "full", "wall_s": time.perf_counter() - t_all,
+              "summary": summary, "clips": rows}
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(result, indent=1, sort_keys=True, default=float))
+    print(f"\nwrote {out_json} ({result['wall_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
