@@ -24,8 +24,9 @@ from formcheck.errors import FormcheckError
 from formcheck.types import RunnerInfo
 
 ROOT = Path(__file__).resolve().parent
-SAMPLES = {"side_treadmill.mp4": "side", "rear_treadmill.mp4": "rear"}
+SAMPLES = ("side_treadmill.mp4", "rear_treadmill.mp4")
 SAMPLE_DIR = ROOT / "sample_videos"
+SAMPLE_RUNNER = {"height_cm": 175, "where": "Treadmill", "speed_kmh": 10.8}  # as rendered (3.0 m/s)
 VIEW_CHOICES = {"auto": "Detect automatically", "side": "Side", "rear": "From behind", "front": "From the front"}
 PAIN_SIDES = {"none": "No pain", "left": "Left", "right": "Right", "both": "Both sides"}
 
@@ -89,14 +90,14 @@ def annotated_video(digest: str, name: str, runner: RunnerInfo, config: Analysis
 
 # --------------------------------------------------------------------------- inputs
 def header_ui() -> None:
-    st.title("🏃 formcheck")
+    st.title(":material/directions_run: formcheck")
     st.markdown("See how you run from a phone video: cadence, overstride, pelvic drop and more, "
                 "with cues and exercises for running-related hip pain. "
                 "**formcheck informs, it does not diagnose.**")
 
 
 def how_to_film_ui(expanded: bool = False) -> None:
-    with st.expander("📱 How to film (read this first)", expanded=expanded):
+    with st.expander("How to film (read this first)", expanded=expanded, icon=":material/videocam:"):
         st.markdown(
             """
 **Film two clips** after a 6–10 minute warm-up, at your usual easy pace:
@@ -140,15 +141,16 @@ def clips_ui() -> list[dict]:
         col1, col2 = st.columns([1, 2], vertical_alignment="center")
         if col1.button("Try the sample clips", key="samples_btn"):
             st.session_state["use_samples"] = True
-        col2.caption("Two short demo clips of a treadmill runner (side and behind).")
+            st.session_state.update(SAMPLE_RUNNER)  # the demo runner's height and belt speed
+        col2.caption("Two 10 s demo clips of a computer-generated treadmill runner (side and behind).")
     clips = []
     if files:
         st.session_state["use_samples"] = False
         clips = [{"name": f.name, "data": f.getvalue(), "digest": _upload_digest(f), "view": "auto"} for f in files]
     elif st.session_state.get("use_samples"):
-        for name, view in SAMPLES.items():
+        for name in SAMPLES:
             data = (SAMPLE_DIR / name).read_bytes()
-            clips.append({"name": name, "data": data, "digest": ui.digest(data), "view": view})
+            clips.append({"name": name, "data": data, "digest": ui.digest(data), "view": "auto"})
         st.info("Using the sample clips. Upload your own clips above to analyse your running.")
     usable = []
     for c in clips:
@@ -164,7 +166,7 @@ def clips_ui() -> list[dict]:
             c["view"] = right.selectbox("Camera view", options, index=options.index(c["view"]),
                                         format_func=VIEW_CHOICES.get, key=f"view_{c['digest'][:16]}")
             for tip in ui.clip_advice(meta):
-                st.caption(f"⚠️ {tip}")
+                st.caption(f":material/warning: {tip}")
         usable.append(c)
     return usable
 
@@ -173,12 +175,14 @@ def runner_ui() -> RunnerInfo:
     st.subheader("2 · About the run")
     col1, col2 = st.columns(2)
     height_cm = col1.number_input("Your height (cm)", min_value=80, max_value=250, value=None, step=1,
-                                  placeholder="e.g. 175", help="Turns stride length and overstride into cm.")
-    where = col2.radio("Where did you run?", ["Treadmill", "Outdoors"], horizontal=True)
+                                  placeholder="e.g. 175", help="Turns stride length and overstride into cm.",
+                                  key="height_cm")
+    where = col2.radio("Where did you run?", ["Treadmill", "Outdoors"], horizontal=True, key="where")
     kmh = None
     if where == "Treadmill":
         kmh = col2.number_input("Treadmill speed (km/h)", min_value=2.0, max_value=40.0, value=None, step=0.5,
-                                placeholder="e.g. 10", help="Shown on the treadmill; gives stride length.")
+                                placeholder="e.g. 10", help="Shown on the treadmill; gives stride length.",
+                                key="speed_kmh")
     return RunnerInfo(height_m=height_cm / 100 if height_cm else None, treadmill_speed_mps=ui.speed_mps(kmh))
 
 
@@ -206,7 +210,8 @@ def symptoms_ui():
             data["age_years"] = col3.number_input("Your age", 3, 110, value=None, step=1, key="age")
             data["limp"] = col4.checkbox("I limp", key="limp")
             data["cambered_roads"] = col4.checkbox("I mostly run on one side of cambered roads", key="camber")
-    with st.expander("🚩 Safety questions — please answer if anything hurts", expanded=side != "none"):
+    with st.expander("Safety questions — please answer if anything hurts", expanded=side != "none",
+                     icon=":material/flag:"):
         st.caption("A 'yes' to any of these means formcheck will not suggest exercises: see a clinician first.")
         data["red_flags"] = [rid for rid, q in red_flag_questions() if st.checkbox(q, key=f"rf_{rid}")]
     data = {k: v for k, v in data.items() if v not in (None, [], False)}
@@ -255,14 +260,14 @@ def warnings_ui(results: list[ui.ClipResult], assessment) -> None:
         st.warning("**About these clips**\n\n" + "\n".join(f"- {w}" for w in notes))
     quality = list(assessment.data_quality)
     if quality:
-        with st.expander(f"ℹ️ Measurement notes ({len(quality)})"):
+        with st.expander(f"Measurement notes ({len(quality)})", icon=":material/info:"):
             st.markdown("\n".join(f"- {q}" for q in quality))
 
 
 def red_flag_ui(assessment) -> None:
     tri = assessment.triage
     if tri.positive:
-        st.error(f"### 🚩 {tri.title}\n\n{tri.message}")
+        st.error(f"### {tri.title}\n\n{tri.message}", icon=":material/flag:")
 
 
 def videos_ui(results: list[ui.ClipResult]) -> list:
@@ -296,24 +301,30 @@ def fill_videos_ui(slots: list, results: list[ui.ClipResult], clips: dict[str, d
 
 def cards_ui(assessment) -> None:
     st.subheader("Summary")
-    st.caption("🟢 typical · 🟠 watch (outside the typical range) · 🔴 flag (well outside, or part of a "
-               "pattern). Confidence says how much to trust the video measurement.")
-    rows = ui.card_rows(assessment.statuses)
-    cols = st.columns(2)
-    for i, s in enumerate(rows):
-        with cols[i % 2].container(border=True):
-            st.markdown(f"**{s.label}**  \n{ui.status_badge(s.status)} · confidence {ui.confidence_word(s.confidence)}")
-            st.markdown(f"### {s.fmt(s.value)}")
-            sides = ui.side_values_text(s)
-            if sides:
-                st.caption(sides)
-            typical = s.typical_text()
-            st.caption(" · ".join(x for x in (typical, f"from {s.source_clip}" if s.source_clip else "") if x))
-            if s.status in ("watch", "flag") and s.reason:
-                st.caption(s.reason)
-    missing = [s.label for s in assessment.statuses if s.status == "not_measured"]
-    if missing:
-        st.caption("Not measured in these clips: " + ", ".join(missing) + ".")
+    st.caption(f"{ui.status_badge('typical')} in the usual range · {ui.status_badge('watch')} outside it · "
+               f"{ui.status_badge('flag')} well outside it, or part of a pattern. "
+               "Confidence says how far to trust the video measurement.")
+    rated = [s for s in ui.card_rows(assessment.statuses) if s.status in ("flag", "watch", "typical")]
+    for i in range(0, len(rated), 2):
+        for col, s in zip(st.columns(2), rated[i:i + 2]):
+            with col.container(border=True, height="stretch"):
+                metric_card(s)
+    with st.expander("All measurements", icon=":material/table:"):
+        st.dataframe(ui.measurements_view(assessment.statuses), hide_index=True, width="stretch")
+        missing = [s.label for s in assessment.statuses if s.status == "not_measured"]
+        if missing:
+            st.caption("Not measured in these clips: " + ", ".join(missing) + ".")
+
+
+def metric_card(s) -> None:
+    st.markdown(f"**{s.label}**  \n{ui.status_badge(s.status)} · confidence {ui.confidence_word(s.confidence)}")
+    st.markdown(f"#### {s.fmt(s.value)}")
+    sides = ui.side_values_text(s)
+    typical = s.typical_text()
+    where = f"from {s.source_clip}" if s.source_clip else ""
+    st.caption("  \n".join(x for x in (sides, " · ".join(y for y in (typical, where) if y)) if x))
+    if s.status in ("watch", "flag") and s.reason:
+        st.caption(s.reason)
 
 
 def plots_ui(results: list[ui.ClipResult], assessment) -> None:
@@ -399,7 +410,7 @@ def downloads_ui(results: list[ui.ClipResult], assessment) -> None:
     col1, col2 = st.columns(2)
     html = report_html(results, assessment)
     if html is not None:
-        col1.download_button("📄 Report (HTML)", html, file_name="formcheck_report.html", mime="text/html",
+        col1.download_button("Report (HTML)", html, icon=":material/description:", file_name="formcheck_report.html", mime="text/html",
                              width="stretch", key="dl_report")
     col2.download_button("Summary (CSV)", ui.csv_bytes(summary), file_name="formcheck_summary.csv",
                          mime="text/csv", width="stretch", key="dl_summary_csv")
@@ -466,7 +477,7 @@ def results_ui(results: list[ui.ClipResult], clips: list[dict], symptoms) -> Non
 
 
 def main() -> None:
-    st.set_page_config(page_title="formcheck · running form", page_icon="🏃", layout="centered")
+    st.set_page_config(page_title="formcheck · running form", page_icon=":material/directions_run:", layout="centered")
     header_ui()
     how_to_film_ui()
     clips = clips_ui()

@@ -22,14 +22,15 @@ import pandas as pd
 #: Upload types offered by the page (content is still checked by decoding).
 UPLOAD_TYPES = ("mp4", "mov", "m4v", "avi", "webm")
 
-#: status -> (badge, plain-language label). Statuses come from ``assessment.MetricStatus``.
+#: status -> (colour, plain-language label). Statuses come from ``assessment.MetricStatus``. Shown as
+#: Streamlit badges (``:red-badge[Flag]``): colour and words, no emoji (not every system has the font).
 STATUS_BADGE: dict[str, tuple[str, str]] = {
-    "flag": ("🔴", "Flag"),
-    "watch": ("🟠", "Watch"),
-    "typical": ("🟢", "Typical"),
-    "info": ("🔵", "For information"),
-    "unrated": ("⚪", "No reference"),
-    "not_measured": ("⚪", "Not measured"),
+    "flag": ("red", "Flag"),
+    "watch": ("orange", "Watch"),
+    "typical": ("green", "Typical"),
+    "info": ("blue", "For information"),
+    "unrated": ("gray", "No reference"),
+    "not_measured": ("gray", "Not measured"),
 }
 STATUS_ORDER = {"flag": 0, "watch": 1, "typical": 2, "info": 3, "unrated": 4, "not_measured": 5}
 
@@ -132,8 +133,8 @@ def confidence_word(confidence: float) -> str:
 
 
 def status_badge(status: str) -> str:
-    icon, label = STATUS_BADGE.get(status, ("⚪", status.replace("_", " ")))
-    return f"{icon} {label}"
+    colour, label = STATUS_BADGE.get(status, ("gray", status.replace("_", " ")))
+    return f":{colour}-badge[{label}]"
 
 
 def side_values_text(st) -> str:
@@ -371,3 +372,21 @@ def figure_png(fig, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def measurements_view(statuses) -> pd.DataFrame:
+    """Every measured metric as readable text (the "All measurements" table on the page)."""
+    rows = []
+    for s in card_rows(statuses):
+        side = {sv.side: sv for sv in s.sides}
+        rows.append({
+            "Measurement": s.label,
+            "Value": s.fmt(s.value),
+            "Left": s.fmt(side["left"].value) if "left" in side else "",
+            "Right": s.fmt(side["right"].value) if "right" in side else "",
+            "Rating": STATUS_BADGE.get(s.status, ("", s.status))[1],
+            "Confidence": confidence_word(s.confidence),
+            "Typical": s.typical_text(),
+            "Clip": s.source_clip,
+        })
+    return pd.DataFrame(rows)
