@@ -221,3 +221,22 @@ def test_synth_is_not_imported_by_analysis_code():
 def test_overground_scene_rejects_treadmill():
     with pytest.raises(ValueError):
         SceneParams(background="treadmill", overground=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("os").environ.get("FORMCHECK_RUN_BENCHMARK"),
+                    reason="reduced accuracy benchmark (~2-3 min): set FORMCHECK_RUN_BENCHMARK=1")
+def test_reduced_accuracy_benchmark(tmp_path):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("accuracy_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "acc.json"
+    assert bench.main(["--reduced", "--json", str(out), "--work-dir", str(tmp_path / "clips")]) == 0
+    res = json.loads(out.read_text())
+    for v, s in res["summary"]["views"].items():
+        assert s["detection_rate_min"] >= 0.98, (v, s)
+        assert s["landmark_err_median_frac_max"] < 0.04, (v, s)

@@ -51,7 +51,8 @@ def landmark_report(truth: dict, xy_px: np.ndarray, frames: np.ndarray | None = 
     for name, a, b in (("hip", L.LEFT_HIP, R.RIGHT_HIP), ("shoulder", L.LEFT_SHOULDER, R.RIGHT_SHOULDER)):
         est = width(int(a), int(b), xy_px)[det]
         tru = width(int(a), int(b), txy)[det]
-        widths[f"{name}_width_ratio"] = float(np.nanmedian(est / tru)) if det.any() else float("nan")
+        ok = tru > 0.02 * bh[det]  # meaningless in profile (side view), where the true width is ~0
+        widths[f"{name}_width_ratio"] = float(np.nanmedian(est[ok] / tru[ok])) if ok.sum() > 0.5 * ok.size else float("nan")
     return {
         "n_frames": int(len(det)),
         "detection_rate": float(det.mean()) if len(det) else 0.0,
