@@ -82,6 +82,7 @@ REJECTED_COLUMNS = CONTACT_COLUMNS + ("reason",)
 METHODS = ("zeni", "height", "fellin", "hybrid")
 DEFAULT_METHOD = "height"
 _H1_LEG = 0.06  # height threshold (leg lengths) where the extrapolation starts
+_H_SWING_LEG = 0.15  # the foot must rise above this (leg lengths) between two contacts
 
 
 @dataclass(frozen=True)
@@ -184,14 +185,40 @@ def _extrapolate_to_floor(h: np.ndarray, pos: float, *, down: bool) -> float:
     return pos
 
 
+def _swing_level(h: np.ndarray, h1: float, leg_px: float) -> float:
+    """Height the foot must clear between two contacts (hysteresis): 0.15 leg lengths, lowered to
+    40 % of the 90th height percentile when the feet rise less in the image (rear/front views),
+    never below 1.5 x the contact threshold."""
+    p90 = np.nanpercentile(h, 90) if np.isfinite(h).any() else 0.0
+    return max(1.5 * h1, min(_H_SWING_LEG * leg_px, 0.4 * p90))
+
+
 def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: int) -> tuple[np.ndarray, np.ndarray]:
+    """IC/TO where the lowest foot point crosses ``h1`` (extrapolated to the floor), with hysteresis:
+    a contact is the stretch between two swings (the foot above ``_swing_level``), its IC the first
+    down-crossing after the swing and its TO the last up-crossing before the next swing, so jitter
+    around ``h1`` on the floor or in a low swing gives one contact, not several."""
     h = np.fmin(f.heel_z, f.toe_z) - floor
     h1 = _H1_LEG * leg_px
     down = _crossings(h, h1, rising=False)
     up = _crossings(h, h1, rising=True)
-    ic = np.array([min(_extrapolate_to_floor(h, p, down=True), p + min_sep) for p in down])
-    tc = np.array([max(_extrapolate_to_floor(h, p, down=False), p - min_sep) for p in up])
-    return ic, tc
+    high = np.nan_to_num(h, nan=-np.inf) > _swing_level(h, h1, leg_px)
+    swings = _runs(high)
+    ic, tc = [], []
+    for (a0, a1), (b0, b1) in zip([(-1, 0)] + swings, swings + [(len(h), len(h) + 1)]):
+        d = down[(down >= a1 - 1) & (down < b0)]
+        u = up[(up >= a1 - 1) & (up < b0)]
+        if len(d) and a0 >= 0:
+            ic.append(min(_extrapolate_to_floor(h, d[0], down=True), d[0] + min_sep))
+        if len(u) and b1 <= len(h) and (not len(d) or u[-1] > d[0]):
+            tc.append(max(_extrapolate_to_floor(h, u[-1], down=False), u[-1] - min_sep))
+    return np.array(ic), np.array(tc)
+
+
+def _runs(ok: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open [start, stop) runs where ``ok`` is True."""
+    d = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
 def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.ndarray:
@@ -209,7 +236,11 @@ def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.n
 def candidate_events(
     xy: np.ndarray, side: str, *, facing: float, method: str, fps_hz: float, leg_px: float, floor: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Unpaired IC and TO positions (fractional frames) of one foot by one method."""
+    """Unpaired IC and TO positions (fractional frames) of one foot by one method.
+
+    ``fps_hz`` is frames per second of *gait* time: the clip's fps times ``time_scale`` of
+    ``detect_contacts`` (slow-motion footage), so the windows below follow the gait, not the clock.
+    """
     f = foot_signals(xy, side, facing=facing)
     rel_heel = f.heel_u - f.pelvis_u
     period = dominant_period_frames(rel_heel, lo=0.4 * fps_hz, hi=2.0 * fps_hz)
@@ -283,7 +314,7 @@ def pair_contacts(
 
 def detect_contacts(
     xy: np.ndarray, t_s: np.ndarray, *, facing: float, leg_px: float, method: str = DEFAULT_METHOD,
-    min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+    min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0, time_scale: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Initial contacts and toe-offs of both feet.
 
@@ -293,14 +324,18 @@ def detect_contacts(
     t_s : (T,) timestamps [s].
     facing : +1 when the runner faces image +x, -1 otherwise (only ``zeni`` uses it).
     leg_px : leg length [px] (scales the height thresholds).
-    method : ``zeni`` | ``height`` | ``fellin`` (module docstring).
+    method : ``zeni`` | ``height`` | ``fellin`` | ``hybrid`` (module docstring).
+    time_scale : clip seconds per second of gait (> 1 for slow-motion footage played at a normal
+        rate); stretches every window and the contact-time limits, so a 4x slowed clip is analysed
+        like a real-time one (its times stay in clip seconds).
 
     Returns
     -------
     (contacts, rejected) : DataFrames with ``CONTACT_COLUMNS`` (+ ``reason`` in ``rejected``), sorted
         by ``ic_s``. ``ic``/``tc`` are the nearest frame indices; ``ic_s``/``tc_s`` are interpolated.
     """
-    fps = float(1.0 / np.median(np.diff(t_s)))
+    fps = float(1.0 / np.median(np.diff(t_s))) * max(1.0, time_scale)  # frames per second of gait time
+    min_contact_time_s, max_contact_time_s = (x * max(1.0, time_scale) for x in (min_contact_time_s, max_contact_time_s))
     kept, rej = [], []
     for side in ("left", "right"):
         floor = None
