@@ -354,7 +354,8 @@ def contributors_ui(assessment) -> None:
         return
     for c in assessment.contributors:
         with st.container(border=True):
-            st.markdown(f"**{c.name}** — {c.short}  \nEvidence {c.grade or 'n/a'} · confidence {c.confidence}")
+            title = c.name if c.short.lower() in c.name.lower() else f"{c.name} ({c.short})"
+            st.markdown(f"**{title}**  \n:gray[Evidence {c.grade or 'n/a'} · measurement confidence {c.confidence}]")
             if c.chain:
                 st.markdown(c.chain)
             if c.reasons:
