@@ -21,7 +21,7 @@ from formcheck.errors import InsufficientStridesError, NoRunnerDetectedError
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-SIDE_SAMPLE = ROOT / "sample_videos" / "side_treadmill.mp4"
+SAMPLES = ("side_treadmill.mp4", "rear_treadmill.mp4")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -182,19 +182,22 @@ def test_walking_clip_is_explained(fake_pose, tiny_clip, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SIDE_SAMPLE.exists(), reason="sample clip not generated (sample_videos/make_samples.sh)")
-def test_real_sample_clip_end_to_end():
-    """The real pipeline (pose, gait, annotated video) on the side sample clip."""
-    at = AppTest.from_file(APP, default_timeout=600)
+@pytest.mark.skipif(not all((ROOT / "sample_videos" / n).exists() for n in SAMPLES),
+                    reason="sample clips not generated (sample_videos/make_samples.sh)")
+def test_sample_clips_real_pipeline():
+    """"Try the sample clips": the real pipeline (pose, gait, session, annotated videos) on both clips."""
+    at = AppTest.from_file(APP, default_timeout=900)
     at.run()
-    at = _analyse(_upload(at, SIDE_SAMPLE.name, SIDE_SAMPLE.read_bytes()))
+    at.button(key="samples_btn").click().run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="height_cm").value == 175  # the demo runner's details are filled in
     assert not at.error, [e.value for e in at.error]
     text = _text(at)
-    assert "Cadence (step rate)" in text
     cadence = next(m.value for m in at.markdown if m.value.startswith("#### ") and "steps/min" in m.value)
     assert 160 <= float(cadence.split()[1]) <= 180  # rendered at 170 steps/min
-    assert "side view (detected" in text
-    assert len(at.get("video")) == 1
+    assert "side view (detected" in text and "rear view (detected" in text
+    assert "pelvic drop" in text.lower()
+    assert len(at.get("video")) == 2
 
 
 # --------------------------------------------------------------------------- pure helpers

@@ -34,7 +34,7 @@ def _need(*clips: Path) -> None:
         pytest.fail(f"sample clip(s) missing: {', '.join(missing)} (run sample_videos/make_samples.sh)")
 
 
-def _upload_and_analyse(page, url: str, clips: list[Path], *, before_analyse=None) -> dict:
+def _upload_and_analyse(page, url: str, clips: list[Path], *, before_analyse=None, during_analysis=None) -> dict:
     """Open the page, upload ``clips``, press Analyse, wait for the results. Returns timings [s]."""
     page.goto(url)
     page.get_by_text("How to film").wait_for()
@@ -48,6 +48,8 @@ def _upload_and_analyse(page, url: str, clips: list[Path], *, before_analyse=Non
         before_analyse(page)
     t_click = time.perf_counter()
     page.get_by_role("button", name="Analyse my running").click()
+    if during_analysis:
+        during_analysis(page)
     page.get_by_role("heading", name="Summary").wait_for(timeout=RESULTS_TIMEOUT_MS)
     t_summary = time.perf_counter()
     page.wait_for_function(VIDEO_PLAYS_JS, timeout=RESULTS_TIMEOUT_MS, polling=500)
@@ -77,6 +79,46 @@ def _full_page_screenshot(page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+def _sample_runner_with_left_outer_hip_pain(page) -> None:
+    """The sample runner's height and belt speed, and lateral (outer) hip pain on the left."""
+    for label, value in (("Your height (cm)", "175"), ("Treadmill speed (km/h)", "10.8")):
+        box = page.get_by_role("spinbutton", name=label)
+        box.fill(value)
+        box.press("Enter")
+        _wait_idle(page)
+        assert float(box.input_value()) == float(value), label
+    page.get_by_text("Left", exact=True).click()
+    page.get_by_text("Which part of the hip?").wait_for()
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Which part of the hip?")
+    box.locator("input").click()
+    page.get_by_role("option", name="outer hip").click()
+    page.keyboard.press("Escape")
+    _wait_idle(page)
+
+
+def _progress_shown(page, artifacts: Path) -> None:
+    """While the pose model runs: a progress bar with a percentage and the time left."""
+    bar = page.locator('[data-testid="stProgress"]').filter(has_text="left")
+    bar.first.wait_for(timeout=RESULTS_TIMEOUT_MS)
+    text = bar.first.inner_text()
+    assert "%" in text and "left" in text, text
+    page.screenshot(path=str(artifacts / "e2e_progress.png"))
+
+
+def test_side_and_rear_clips_with_left_outer_hip_pain(page, app_url, artifacts):
+    """The issue's acceptance run: side + rear sample clips, lateral hip pain on the left."""
+    _need(SIDE, REAR)
+    timing = _upload_and_analyse(page, app_url, [SIDE, REAR], before_analyse=_sample_runner_with_left_outer_hip_pain,
+                                 during_analysis=lambda p: _progress_shown(p, artifacts))
+    main = page.locator('[data-testid="stMain"]')
+    for text in ("Cadence (step rate)", "Pelvic drop", "What may be contributing", "Your plan"):
+        assert main.get_by_text(text).first.is_visible(), f"{text!r} not shown"
+    assert page.locator("video").count() >= 1
+    assert not page.locator('[data-testid="stException"]').count(), "the page raised an exception"
+    _full_page_screenshot(page, artifacts / "app_results_side_rear.png")
+    (artifacts / "app_results_side_rear_timing.json").write_text(json.dumps(timing, indent=2))
+
+
 def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifacts, tmp_path):
     _need(SIDE)
     timing = _upload_and_analyse(page, app_url, [SIDE])
@@ -104,36 +146,6 @@ def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifact
     (artifacts / "e2e_side_timing.json").write_text(json.dumps(timing, indent=2))
 
 
-def _sample_runner_with_left_outer_hip_pain(page) -> None:
-    """The sample runner's height and belt speed, and lateral (outer) hip pain on the left."""
-    for label, value in (("Your height (cm)", "175"), ("Treadmill speed (km/h)", "10.8")):
-        box = page.get_by_role("spinbutton", name=label)
-        box.fill(value)
-        box.press("Enter")
-        _wait_idle(page)
-        assert float(box.input_value()) == float(value), label
-    page.get_by_text("Left", exact=True).click()
-    page.get_by_text("Which part of the hip?").wait_for()
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Which part of the hip?")
-    box.locator("input").click()
-    page.get_by_role("option", name="outer hip").click()
-    page.keyboard.press("Escape")
-    _wait_idle(page)
-
-
-def test_side_and_rear_clips_with_left_outer_hip_pain(page, app_url, artifacts):
-    """The issue's acceptance run: side + rear sample clips, lateral hip pain on the left."""
-    _need(SIDE, REAR)
-    timing = _upload_and_analyse(page, app_url, [SIDE, REAR], before_analyse=_sample_runner_with_left_outer_hip_pain)
-    main = page.locator('[data-testid="stMain"]')
-    for text in ("Cadence (step rate)", "Pelvic drop", "What may be contributing", "Your plan"):
-        assert main.get_by_text(text).first.is_visible(), f"{text!r} not shown"
-    assert page.locator("video").count() >= 1
-    assert not page.locator('[data-testid="stException"]').count(), "the page raised an exception"
-    _full_page_screenshot(page, artifacts / "app_results_side_rear.png")
-    (artifacts / "app_results_side_rear_timing.json").write_text(json.dumps(timing, indent=2))
-
-
 def test_phone_width_layout(browser, app_url, artifacts):
     """The start page on a phone-sized screen: no horizontal scrolling, uploader reachable."""
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
@@ -144,6 +156,7 @@ def test_phone_width_layout(browser, app_url, artifacts):
         page.get_by_text("How to film").wait_for(timeout=30_000)
         page.locator('[data-testid="stFileUploader"]').wait_for(timeout=30_000)
         assert page.locator("input[type=file]").count() == 1
+        _wait_idle(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"page is {overflow}px wider than the phone screen"
         page.screenshot(path=str(artifacts / "e2e_phone_start.png"))
