@@ -27,6 +27,7 @@ from formcheck import metrics as mx
 from formcheck.cleaning import clean_pose
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
+from formcheck.frontal_events import frontal_contacts
 from formcheck.landmarks import Landmark as L
 from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
 from formcheck.views import classify_setting, classify_view, facing_sign
@@ -148,11 +149,17 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     near = "left" if facing > 0 else "right"
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
     method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
-    if view.name in ("rear", "front") and method == "zeni":
+    if view.name in ("rear", "front") and config.events.method == "auto":
+        method = "frontal"  # foot height fails from behind/in front (formcheck/frontal_events.py)
+    elif view.name in ("rear", "front") and method == "zeni":
         method = "height"
-    contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method,
-                                            min_contact_time_s=config.events.min_contact_time_s,
-                                            max_contact_time_s=config.events.max_contact_time_s)
+    if method == "frontal":
+        contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=config.events.min_contact_time_s,
+                                              max_contact_time_s=config.events.max_contact_time_s)
+    else:
+        contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method,
+                                                min_contact_time_s=config.events.min_contact_time_s,
+                                                max_contact_time_s=config.events.max_contact_time_s)
     strides, bad_strides = ev.build_strides(contacts, max_stride_time_s=config.events.max_stride_time_s)
     n_str = len(strides)
     if n_str < config.events.min_strides:
@@ -264,6 +271,10 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
             iqr_rel = (np.nanpercentile(x, 75) - np.nanpercentile(x, 25)) / 10.0 if np.isfinite(med) else 1.0
         conf = mx.confidence(view_conf=view.confidence, view_ok=True, fps=fps, timing=spec.timing, visibility=vis,
                              n=int(np.isfinite(x).sum()), iqr_rel=min(iqr_rel, 5.0))
+        if spec.name == "hip_adduction_deg" and not waist_ok:
+            reason = "; ".join(r for r in (reason, "femoral adduction only (pelvis not measurable)") if r)
+        if spec.name == "arm_crossover_frac" and not np.isfinite(x).any():
+            reason = "wrists hidden (visibility < min_visibility): arm crossover needs a front view"
         if spec.name == "knee_fppa_deg":
             conf *= 0.5
             reason = "; ".join(r for r in (reason, "low confidence: 2D knee valgus does not track 3D knee abduction") if r)

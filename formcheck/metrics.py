@@ -19,6 +19,7 @@ from formcheck.types import MetricValue, SideValue
 
 STRIKE_REARFOOT_DEG = 8.0  # Altman & Davis 2012 cut-offs (DOMAIN.md 2.2, "verify")
 STRIKE_FOREFOOT_DEG = -1.6
+CROSSOVER_PX = 0.0  # a step is a crossover when the stance heel is at or across the hip midpoint (px, own side +)
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,12 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("foot_strike_angle_deg", "deg", SIDE, "heel->toe line at IC minus the same line at mid-stance (foot flat)", "+ toes up; pattern: > 8 rearfoot, < -1.6 forefoot"),
     MetricSpec("thigh_extension_to_deg", "deg", SIDE, "hip->knee line behind vertical at toe-off (not true hip extension: no pelvis tilt)", "+ knee behind the hip"),
     MetricSpec("pelvic_drop_deg", "deg", REAR_FRONT, "tilt of the waistband edge (pelvis-attached) relative to its clip median, peak during stance, never from hip landmarks", "+ swing-side (contralateral) hip lower"),
-    MetricSpec("step_width_cm", "cm", REAR_FRONT, "lateral distance between successive IC heel positions"),
-    MetricSpec("crossover_frac", "1", REAR_FRONT, "share of steps whose foot lands at or across the body midline (hip-midpoint x), signed per foot with its own hip side", "foot position + towards its own side"),
-    MetricSpec("hip_adduction_deg", "deg", REAR_FRONT, "femoral adduction: hip->knee line from vertical, peak in stance (plus pelvic drop when measurable)", "+ knee medial to the hip"),
+    MetricSpec("step_width_cm", "cm", REAR_FRONT, "lateral distance between the heels of successive stances (each the median over its stance window)", "+ each foot on its own side, - feet land crossed"),
+    MetricSpec("crossover_frac", "1", REAR_FRONT, "share of steps whose stance heel is at or across the body midline (hip-midpoint x, median over stance; threshold CROSSOVER_PX = 0), signed per foot with its own hip side", "foot position + towards its own side"),
+    MetricSpec("hip_adduction_deg", "deg", REAR_FRONT, "hip->knee line from the perpendicular of the pelvis (femoral adduction + waistband pelvic drop), peak in stance; femoral adduction only when the pelvis is not measurable", "+ knee medial to the hip"),
     MetricSpec("knee_fppa_deg", "deg", REAR_FRONT, "knee frontal-plane projection angle, peak in stance (low confidence)", "+ valgus (knee medial)"),
-    MetricSpec("lateral_trunk_lean_deg", "deg", REAR_FRONT, "hip-midpoint->shoulder-midpoint from vertical at mid-stance", "+ towards the stance leg (ipsilateral)"),
-    MetricSpec("arm_crossover_frac", "1", REAR_FRONT, "share of strides in which a wrist crosses the shoulder-midpoint line"),
+    MetricSpec("lateral_trunk_lean_deg", "deg", REAR_FRONT, "hip-midpoint->shoulder-midpoint from vertical at mid-stance (3-frame mean)", "+ towards the stance leg (ipsilateral)"),
+    MetricSpec("arm_crossover_frac", "1", REAR_FRONT, "share of strides in which the stride side's wrist crosses the shoulder-midpoint line (needs visible wrists: a front view)"),
 )
 SPECS: dict[str, MetricSpec] = {m.name: m for m in METRICS}
 
@@ -124,50 +125,77 @@ def frontal_stride_metrics(
 
     ``own`` = the image direction of each side's own hip: in a rear view the runner's left is image
     left (own = -1 for left), in a front view image right. Signed lateral quantities are multiplied by
-    ``own`` so "towards its own side" is + for either foot.
+    ``own`` so "towards its own side" is + for either foot, and the same code serves both views.
+
+    Stance quantities use the stance window ``[start_s, tc_s]`` (in a rear/front view: mid-stance
+    +- 0.3 step, ``frontal_events``). Foot positions are medians over that window (the planted foot
+    does not move sideways), relative to the hip midpoint over the same frames.
+
+    Pelvic obliquity comes only from ``waist_tilt_deg`` (the waistband edge, + = image-right end lower)
+    minus its clip mean over the strides: the mean removes camera roll, but it also moves a
+    left/right asymmetry towards symmetry (measured: drop 4/9 deg reads ~5.5/7.5), so the per-side
+    split is less reliable than the mean of both sides. Swing-side drop for stance side s is
+    ``-own(s) x obliquity`` in both views.
     """
     own_of = {"left": -1.0, "right": 1.0} if view == "rear" else {"left": 1.0, "right": -1.0}
-    zero = float(np.nanmedian(waist_tilt_deg)) if waist_tilt_deg is not None and np.isfinite(waist_tilt_deg).any() else np.nan
+    obliq = None
+    if waist_tilt_deg is not None and len(strides):
+        w = np.asarray(waist_tilt_deg, float)
+        span = (t_s >= strides.start_s.min()) & (t_s <= strides.end_s.max())
+        if np.isfinite(w[span]).sum() >= 10:
+            obliq = w - float(np.nanmean(w[span]))
+    hip_x = 0.5 * (xy[:, int(Landmark.LEFT_HIP), 0] + xy[:, int(Landmark.RIGHT_HIP), 0])
+    sh_x = 0.5 * (xy[:, int(Landmark.LEFT_SHOULDER), 0] + xy[:, int(Landmark.RIGHT_SHOULDER), 0])
+
+    def window(t0: float, t1: float) -> np.ndarray:
+        return np.flatnonzero((t_s >= t0) & (t_s <= t1))
+
+    def foot_lat(side: str, st: np.ndarray) -> float:
+        """Median heel x minus hip-midpoint x over the window, + towards the foot's own side [px]."""
+        if not len(st):
+            return np.nan
+        dx = xy[st, int(side_lm("heel", side)), 0] - hip_x[st]
+        return float(own_of[side] * np.nanmedian(dx)) if np.isfinite(dx).any() else np.nan
+
     out = []
     for r in strides.itertuples():
         s, own = r.side, own_of[r.side]
         other = "right" if s == "left" else "left"
-        f_ic = _at(xy, t_s, r.start_s)
+        tc = r.tc_s if np.isfinite(r.tc_s) else r.start_s + 0.35 * r.stride_time_s
+        st = window(r.start_s, tc)
         d = {"cadence_spm": 120.0 / r.stride_time_s}
-        mid_x = _mid(f_ic, "hip")[0]
-        foot = _pt(f_ic, "heel", s)
-        d["foot_lateral_cm"] = 100 * own * (foot[0] - mid_x) * m_per_px
-        d["foot_lateral_px"] = own * (foot[0] - mid_x)
-        d["crossover"] = float(own * (foot[0] - mid_x) <= 0)
-        f_o = _at(xy, t_s, r.other_ic_s)
-        d["step_width_cm"] = 100 * abs(_pt(f_o, "heel", other)[0] - foot[0]) * m_per_px
-        st = np.flatnonzero((t_s >= r.start_s) & (t_s <= r.tc_s if np.isfinite(r.tc_s) else t_s <= r.start_s + 0.4 * r.stride_time_s))
+        lat = foot_lat(s, st)
+        d["foot_lateral_px"] = lat
+        d["foot_lateral_cm"] = 100 * lat * m_per_px
+        d["crossover"] = float(lat <= CROSSOVER_PX) if np.isfinite(lat) else np.nan
+        st_o = window(r.other_ic_s, r.other_ic_s + (tc - r.start_s))
+        if len(st) and len(st_o):
+            x_me = np.nanmedian(xy[st, int(side_lm("heel", s)), 0])
+            x_ot = np.nanmedian(xy[st_o, int(side_lm("heel", other)), 0])
+            d["step_width_cm"] = 100 * own * (x_me - x_ot) * m_per_px  # signed: < 0 = feet land crossed
         if len(st):
             hip, knee, ank = xy[st, int(side_lm("hip", s))], xy[st, int(side_lm("knee", s))], xy[st, int(side_lm("ankle", s))]
             # femoral adduction: knee displaced towards the midline (-own) relative to the hip
             fem = np.degrees(np.arctan2(-own * (knee[:, 0] - hip[:, 0]), knee[:, 1] - hip[:, 1]))
-            d["hip_adduction_deg"] = float(np.nanmax(fem)) if np.isfinite(fem).any() else np.nan
+            drop = -own * obliq[st] if obliq is not None else None
+            # hip adduction = femur relative to the perpendicular of the pelvis = femoral adduction + drop
+            add = fem + drop if drop is not None else fem
+            d["hip_adduction_deg"] = float(np.nanmax(add)) if np.isfinite(add).any() else np.nan
             # FPPA: angle between thigh and shank directions, + when the knee lies medial of hip-ankle line
             th = np.arctan2(knee[:, 0] - hip[:, 0], knee[:, 1] - hip[:, 1])
             sh = np.arctan2(ank[:, 0] - knee[:, 0], ank[:, 1] - knee[:, 1])
             fppa = np.degrees(own * (sh - th))
             d["knee_fppa_deg"] = float(np.nanmax(fppa)) if np.isfinite(fppa).any() else np.nan
-            mid_i = st[len(st) // 2]
-            lean = g.lateral_lean_deg(0.5 * (xy[mid_i, 11] + xy[mid_i, 12]), 0.5 * (xy[mid_i, 23] + xy[mid_i, 24]))
-            d["lateral_trunk_lean_deg"] = float(own * lean)
-            if waist_tilt_deg is not None and np.isfinite(zero):
-                tilt = waist_tilt_deg[st] - zero
-                # swing side = other; its end lower: rear view left stance -> right (image right) lower -> +tilt
-                drop = tilt * (-own) * (1.0 if view == "rear" else 1.0)
+            mid = st[max(0, len(st) // 2 - 1) : len(st) // 2 + 2]
+            lean = g.lateral_lean_deg(0.5 * (xy[mid, 11] + xy[mid, 12]), 0.5 * (xy[mid, 23] + xy[mid, 24]))
+            d["lateral_trunk_lean_deg"] = float(own * np.nanmean(lean)) if np.isfinite(lean).any() else np.nan
+            if drop is not None:
                 d["pelvic_drop_deg"] = float(np.nanmax(drop)) if np.isfinite(drop).any() else np.nan
-        win = np.flatnonzero((t_s >= r.start_s) & (t_s <= r.end_s))
+        win = window(r.start_s, r.end_s)
         if len(win):
-            sh_x = 0.5 * (xy[win, 11, 0] + xy[win, 12, 0])
-            wr_l = xy[win, int(Landmark.LEFT_WRIST), 0]
-            wr_r = xy[win, int(Landmark.RIGHT_WRIST), 0]
-            ol, orr = own_of["left"], own_of["right"]
-            crossed = np.nanmax(np.r_[ol * (sh_x - wr_l), orr * (sh_x - wr_r)]) > 0 if np.isfinite(wr_l).any() else np.nan
-            d["arm_crossover"] = float(crossed) if crossed == crossed else np.nan
+            # this side's wrist on the far side of the shoulder midpoint at any time in the stride
+            u = own * (xy[win, int(side_lm("wrist", s)), 0] - sh_x[win])
+            d["arm_crossover"] = float(np.nanmin(u) < 0) if np.isfinite(u).any() else np.nan
         out.append(d)
     return pd.DataFrame(out, index=strides.index)
 
