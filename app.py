@@ -33,13 +33,13 @@ PAIN_SIDES = {"none": "No pain", "left": "Left", "right": "Right", "both": "Both
 
 # --------------------------------------------------------------------------- analysis (cached)
 @st.cache_data(max_entries=12, show_spinner=False)
-def probe_clip(digest: str, name: str, _data: bytes) -> tuple[object, str]:
+def probe_clip(digest: str, name: str, _data) -> tuple[object, str]:
     """(VideoMeta, "") when the upload decodes as a video, else (None, error message)."""
     from formcheck.video import read_video_meta
 
     with TemporaryDirectory() as tmp:
         path = Path(tmp) / ui.safe_filename(name)
-        path.write_bytes(_data)
+        ui.write_upload(path, _data)
         try:
             return read_video_meta(path), ""
         except FormcheckError as e:
@@ -47,7 +47,7 @@ def probe_clip(digest: str, name: str, _data: bytes) -> tuple[object, str]:
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def analyse_clip(digest: str, name: str, runner: RunnerInfo, config: AnalysisConfig, _data: bytes) -> ui.ClipResult:
+def analyse_clip(digest: str, name: str, runner: RunnerInfo, config: AnalysisConfig, _data) -> ui.ClipResult:
     """Pose estimation and gait analysis of one clip (cached by content hash + runner + config).
 
     Failures are returned (and cached) as ``ClipResult.error`` so a bad clip is not decoded again on
@@ -60,7 +60,7 @@ def analyse_clip(digest: str, name: str, runner: RunnerInfo, config: AnalysisCon
     try:
         with TemporaryDirectory() as tmp:
             path = Path(tmp) / ui.safe_filename(name)
-            path.write_bytes(_data)
+            ui.write_upload(path, _data)
             pose, warnings, seconds = estimate(
                 path, runner, config, progress=ui.ProgressThrottle(f"Finding the runner in {name}", bar.progress))
             bar.progress(1.0, text=f"{name}: measuring strides…")
@@ -74,7 +74,7 @@ def analyse_clip(digest: str, name: str, runner: RunnerInfo, config: AnalysisCon
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def annotated_video(digest: str, name: str, runner: RunnerInfo, config: AnalysisConfig, _data: bytes,
+def annotated_video(digest: str, name: str, runner: RunnerInfo, config: AnalysisConfig, _data,
                     _analysis) -> bytes | None:
     """The annotated H.264 MP4 of one analysed clip (same cache key as ``analyse_clip``)."""
     from formcheck.annotate import write_annotated_video
@@ -83,7 +83,7 @@ def annotated_video(digest: str, name: str, runner: RunnerInfo, config: Analysis
         return None
     with TemporaryDirectory() as tmp:
         path = Path(tmp) / ui.safe_filename(name)
-        path.write_bytes(_data)
+        ui.write_upload(path, _data)
         analysis = replace(_analysis, meta=replace(_analysis.meta, path=path))
         return write_annotated_video(analysis, Path(tmp) / "annotated.mp4").read_bytes()
 
@@ -127,7 +127,7 @@ def _upload_digest(f) -> str:
     """Content hash of an upload, computed once per uploaded file."""
     memo = st.session_state.setdefault("_digests", {})
     if f.file_id not in memo:
-        memo[f.file_id] = ui.digest(f.getvalue())
+        memo[f.file_id] = ui.digest(f.getbuffer())
     return memo[f.file_id]
 
 
@@ -146,7 +146,7 @@ def clips_ui() -> list[dict]:
     clips = []
     if files:
         st.session_state["use_samples"] = False
-        clips = [{"name": f.name, "data": f.getvalue(), "digest": _upload_digest(f), "view": "auto"} for f in files]
+        clips = [{"name": f.name, "data": f, "digest": _upload_digest(f), "view": "auto"} for f in files]
     elif st.session_state.get("use_samples"):
         for name in SAMPLES:
             data = (SAMPLE_DIR / name).read_bytes()

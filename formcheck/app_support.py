@@ -39,9 +39,17 @@ SIDE_COLOURS = {"left": "#ff8c00", "right": "#00a0d2"}
 
 
 # --------------------------------------------------------------------------- inputs
-def digest(data: bytes) -> str:
-    """Content hash of an upload (cache key; identical clips share results)."""
+def digest(data) -> str:
+    """Content hash of an upload (bytes or a buffer; cache key: identical clips share results)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def write_upload(path, data) -> None:
+    """Write an upload (bytes, or a file-like object such as Streamlit's ``UploadedFile``) without
+    copying it in memory first."""
+    from pathlib import Path
+
+    Path(path).write_bytes(data.getbuffer() if hasattr(data, "getbuffer") else data)
 
 
 def safe_filename(name: str, default: str = "clip.mp4") -> str:

@@ -124,6 +124,14 @@ def test_bad_file_gets_a_clear_message_and_no_analysis(fake_pose):
     assert fake_pose["estimate"] == 0
 
 
+def test_short_low_resolution_clip_gets_filming_tips_before_analysis(fake_pose, tiny_clip):
+    at = _upload(_app(), "short.mp4", tiny_clip)
+    tips = " ".join(c.value for c in at.caption)
+    assert "only 0.5 s long" in tips and "low resolution" in tips
+    assert "analyse_btn" in [b.key for b in at.button]  # a tip, not a refusal
+    assert fake_pose["estimate"] == 0
+
+
 def test_upload_shows_results_and_symptoms_rerun_only_the_assessment(fake_pose, tiny_clip):
     at = _analyse(_upload(_app(), "my_run.mp4", tiny_clip))
     subheaders = [s.value for s in at.subheader]
