@@ -14,7 +14,8 @@ Usage::
     python benchmarks/accuracy.py --reduced    # 3 short clips (test suite, < 3 min)
 
 Writes ``benchmarks/results/accuracy.json`` (or ``--json PATH``). Clips are cached in
-``--work-dir`` keyed by their spec, so a re-run only re-analyses (pose estimation may be cached too).
+``--work-dir`` (default ``~/.cache/formcheck/accuracy-clips``) keyed by their spec, so a re-run only
+re-analyses (and formcheck's pose cache may skip pose estimation too).
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "accuracy.json"
-DEFAULT_WORK = ROOT / "benchmarks" / "results" / "clips"
+DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "formcheck" / "accuracy-clips"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def render(case: Case, work: Path) -> tuple[Path, dict, float]:
     if path.exists() and truth_path(path).exists():
         return path, json.loads(truth_path(path).read_text()), 0.0
     t0 = time.perf_counter()
-    truth = render_clip(case.spec, path)
+    render_clip(case.spec, path)
     return path, json.loads(truth_path(path).read_text()), time.perf_counter() - t0
 
 
@@ -177,7 +179,7 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def print_tables(summary: dict, rows: list[dict], out=sys.stdout) -> None:
-    p = lambda s="": print(s, file=out)  # noqa: E731
+    p = lambda s="": print(s, file=out)
     p("Landmarks vs truth joints (shoulders, hips, knees, ankles); error as % of body height")
     p(f"{'view':6} {'clips':>5} {'det min':>8} {'err med %':>9} {'err max %':>9} {'err px':>7} {'swap':>5} "
       f"{'hipW':>5} {'shW':>5}")

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from formcheck.synth.params import CameraParams, GaitParams, RenderParams, SceneParams, SynthSpec
 from formcheck.synth.kinematics import SIDE_SIGN, plan_gait, skeleton_at
+from formcheck.synth.params import CameraParams, GaitParams, RenderParams, SceneParams, SynthSpec
 from formcheck.synth.truth import compute_metrics
 
 SIDES = ("left", "right")
@@ -27,7 +27,7 @@ def _lowest_foot_z(sk, side):
 
 # ------------------------------------------------------------------------------------------ truth only
 def test_cadence_equals_spacing_of_initial_contacts():
-    spec, plan = _plan(cadence_spm=165, stride_time_cv=0.02)
+    _, plan = _plan(cadence_spm=165, stride_time_cv=0.02)
     m = compute_metrics(plan, 6.0)
     ics = np.sort(np.concatenate([plan.contacts[s].ic_s for s in SIDES]))
     ics = ics[(ics >= 0) & (ics < 6.0)]

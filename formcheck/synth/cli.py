@@ -158,4 +158,4 @@ def synth(**o) -> None:
         "cadence_spm", "contact_time_s", "overstride_cm", "pelvic_drop_deg", "step_width_cm", "trunk_lean_deg")))
 
 
-__all__ = ["synth", "build_spec"]
+__all__ = ["build_spec", "synth"]

@@ -18,7 +18,7 @@ import numpy as np
 
 from formcheck.synth.camera import Camera, make_camera
 from formcheck.synth.figure import body_primitives
-from formcheck.synth.kinematics import GaitPlan, body_dims, plan_gait, skeleton_at
+from formcheck.synth.kinematics import GaitPlan, plan_gait, skeleton_at
 from formcheck.synth.params import SynthSpec
 from formcheck.synth.raster import draw
 from formcheck.synth.scene import Background, background_frame, build_background

@@ -54,7 +54,7 @@ def landmark_report(truth: dict, xy_px: np.ndarray, frames: np.ndarray | None = 
         ok = tru > 0.02 * bh[det]  # meaningless in profile (side view), where the true width is ~0
         widths[f"{name}_width_ratio"] = float(np.nanmedian(est[ok] / tru[ok])) if ok.sum() > 0.5 * ok.size else float("nan")
     return {
-        "n_frames": int(len(det)),
+        "n_frames": len(det),
         "detection_rate": float(det.mean()) if len(det) else 0.0,
         "landmark_err_median_frac": float(np.nanmedian(e)) if det.any() else float("nan"),
         "landmark_err_p90_frac": float(np.nanpercentile(e, 90)) if det.any() else float("nan"),

@@ -28,7 +28,7 @@ def waistband_endpoints(sk: Skeleton, dims: Dims) -> dict[str, np.ndarray]:
     h = dims.height
     fr = sk.frames["pelvis"]
     c = sk.points["pelvis"] + (PELVIS_CENTRE_UP_FRAC + WAIST_Z_FRAC) * h * fr[:, :, 2]
-    rx, ry, rz = (np.array(PELVIS_RADII_FRAC) * h)
+    ry = PELVIS_RADII_FRAC[1] * h
     half = ry * np.sqrt(1 - (WAIST_Z_FRAC / PELVIS_RADII_FRAC[2]) ** 2)
     return {"left": c + half * fr[:, :, 1], "right": c - half * fr[:, :, 1]}
 

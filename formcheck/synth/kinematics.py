@@ -424,8 +424,7 @@ class Skeleton:
 def skeleton_at(plan: GaitPlan, t: np.ndarray) -> Skeleton:
     """Evaluate the whole body at times ``t`` [s]."""
     t = np.asarray(t, dtype=float)
-    g, d = plan.gait, plan.dims
-    h = d.height
+    d = plan.dims
     centre, pframe, phase = pelvis_at(plan, t)
     pts: dict[str, np.ndarray] = {"pelvis": centre}
     frames: dict[str, np.ndarray] = {"pelvis": pframe}
