@@ -82,7 +82,6 @@ REJECTED_COLUMNS = CONTACT_COLUMNS + ("reason",)
 METHODS = ("zeni", "height", "fellin", "hybrid")
 DEFAULT_METHOD = "height"
 _H1_LEG = 0.06  # height threshold (leg lengths) where the extrapolation starts
-_H_SWING_LEG = 0.15  # the foot must rise above this (leg lengths) between two contacts
 
 
 @dataclass(frozen=True)
@@ -185,40 +184,14 @@ def _extrapolate_to_floor(h: np.ndarray, pos: float, *, down: bool) -> float:
     return pos
 
 
-def _swing_level(h: np.ndarray, h1: float, leg_px: float) -> float:
-    """Height the foot must clear between two contacts (hysteresis): 0.15 leg lengths, lowered to
-    40 % of the 90th height percentile when the feet rise less in the image (rear/front views),
-    never below 1.5 x the contact threshold."""
-    p90 = np.nanpercentile(h, 90) if np.isfinite(h).any() else 0.0
-    return max(1.5 * h1, min(_H_SWING_LEG * leg_px, 0.4 * p90))
-
-
 def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: int) -> tuple[np.ndarray, np.ndarray]:
-    """IC/TO where the lowest foot point crosses ``h1`` (extrapolated to the floor), with hysteresis:
-    a contact is the stretch between two swings (the foot above ``_swing_level``), its IC the first
-    down-crossing after the swing and its TO the last up-crossing before the next swing, so jitter
-    around ``h1`` on the floor or in a low swing gives one contact, not several."""
     h = np.fmin(f.heel_z, f.toe_z) - floor
     h1 = _H1_LEG * leg_px
     down = _crossings(h, h1, rising=False)
     up = _crossings(h, h1, rising=True)
-    high = np.nan_to_num(h, nan=-np.inf) > _swing_level(h, h1, leg_px)
-    swings = _runs(high)
-    ic, tc = [], []
-    for (a0, a1), (b0, b1) in zip([(-1, 0)] + swings, swings + [(len(h), len(h) + 1)]):
-        d = down[(down >= a1 - 1) & (down < b0)]
-        u = up[(up >= a1 - 1) & (up < b0)]
-        if len(d) and a0 >= 0:
-            ic.append(min(_extrapolate_to_floor(h, d[0], down=True), d[0] + min_sep))
-        if len(u) and b1 <= len(h) and (not len(d) or u[-1] > d[0]):
-            tc.append(max(_extrapolate_to_floor(h, u[-1], down=False), u[-1] - min_sep))
-    return np.array(ic), np.array(tc)
-
-
-def _runs(ok: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open [start, stop) runs where ``ok`` is True."""
-    d = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+    ic = np.array([min(_extrapolate_to_floor(h, p, down=True), p + min_sep) for p in down])
+    tc = np.array([max(_extrapolate_to_floor(h, p, down=False), p - min_sep) for p in up])
+    return ic, tc
 
 
 def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.ndarray:

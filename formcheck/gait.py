@@ -3,9 +3,15 @@
 Decisions (measured on the shared clips and synthetic series, see ``docs/metrics.md``):
 
 * No runner: a pose in fewer than 50 % of frames -> ``NoRunnerDetectedError``.
-* No gait: fewer than ``EventConfig.min_strides`` valid strides, stride times too irregular
-  (IQR / median > 0.25), or a step rate below 70 spm with a walking-like duty factor (lunges,
-  standing exercises) -> ``NoGaitDetectedError``.
+* No gait: no complete stride; fewer than ``EventConfig.min_strides`` strides whose cadence is
+  more than 10 % off the spectral cadence; stride times too irregular (IQR / median > 0.25); steps
+  not alternating (step-time IQR / median > 0.30: dribbling, drills); or a step rate below 70 spm
+  with a walking-like duty factor (lunges, standing exercises) -> ``NoGaitDetectedError``.
+  One or two strides that match the spectral cadence are a result, with a warning and low confidence.
+* Slowed footage: feet alternating below 100 steps/min -> event windows stretched by that factor
+  (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
+  ``--capture-fps`` and every confidence capped at 0.2. Side view: when ``height`` events are too
+  few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported).
 * Walking (median duty factor > 0.5 in a side view, or a cadence below 135 spm with no flight
   phase in rear/front views): temporal metrics are reported with a "walking, not running" caveat in
   every ``MetricValue.reason`` and in the warnings; running-specific interpretation is up to the
@@ -35,6 +41,12 @@ from formcheck.views import classify_setting, classify_view, facing_sign
 MIN_DETECTION_RATE = 0.5
 CADENCE_AGREE_SPM = 2.0
 SLOWMO_RUN_CADENCE_SPM = 135.0
+MAX_STRIDE_IQR = 0.25  # stride-time IQR / median above this: no steady gait
+MAX_STEP_IQR = 0.30  # step-time IQR / median above this: feet not alternating regularly (dribbling, drills)
+FEW_STRIDES_AGREE = 0.10  # fewer than min_strides strides: kept only within 10 % of the spectral cadence
+FAST_RUN_CADENCE_SPM = 200.0
+SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-motion footage
+SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
 NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
                          "or a belt/tape at the waist")
 
@@ -53,9 +65,9 @@ class GaitResult:
     spectral_cadence_spm: float = float("nan")
 
 
-def spectral_cadence_spm(xy: np.ndarray, t_s: np.ndarray) -> float:
+def spectral_cadence_spm(xy: np.ndarray, t_s: np.ndarray, *, lo_spm: float = 36.0, hi_spm: float = 270.0) -> float:
     """Step rate from the spectrum: hip-midpoint height (1 peak per step) plus the left-right foot
-    height difference (1 peak per stride) at half the frequency, 36-270 spm, sub-bin refined."""
+    height difference (1 peak per stride) at half the frequency, ``lo_spm``-``hi_spm``, sub-bin refined."""
     fs = 1.0 / np.median(np.diff(t_s))
     hip_y = 0.5 * (xy[:, L.LEFT_HIP, 1] + xy[:, L.RIGHT_HIP, 1])
     diff = np.fmax(xy[:, L.LEFT_HEEL, 1], xy[:, L.LEFT_FOOT_INDEX, 1]) - np.fmax(xy[:, L.RIGHT_HEEL, 1], xy[:, L.RIGHT_FOOT_INDEX, 1])
@@ -73,15 +85,29 @@ def spectral_cadence_spm(xy: np.ndarray, t_s: np.ndarray) -> float:
 
     p_hip, p_diff = spec(hip_y), spec(diff)
     score = p_hip + np.interp(f / 2, f, p_diff)
-    band = (f >= 0.6) & (f <= 4.5)
+    band = (f >= lo_spm / 60.0) & (f <= hi_spm / 60.0)
     if not band.any() or score[band].max() <= 0:
         return float("nan")
     i = np.flatnonzero(band)[np.argmax(score[band])]
     if 0 < i < len(f) - 1:
         a, b, c = score[i - 1 : i + 2]
         den = a - 2 * b + c
-        i = i + (0.5 * (a - c) / den if den != 0 else 0.0)
+        i = i + (float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den != 0 else 0.0)
     return float(60.0 * i * (f[1] - f[0]))
+
+
+def stride_rate_spm(xy: np.ndarray, t_s: np.ndarray) -> float:
+    """Step rate (2 x strides/min) from the left-right foot height difference alone, 10-270 spm.
+
+    Drift-free (a difference of two feet), so its band can reach down to heavily slowed footage,
+    where the hip signal's low-frequency camera drift would win. Used only to set the time scale."""
+    diff = np.fmax(xy[:, L.LEFT_HEEL, 1], xy[:, L.LEFT_FOOT_INDEX, 1]) - np.fmax(xy[:, L.RIGHT_HEEL, 1], xy[:, L.RIGHT_FOOT_INDEX, 1])
+    ok = np.isfinite(diff)
+    if ok.sum() < max(10, 0.5 * len(diff)):
+        return float("nan")
+    fps = 1.0 / np.median(np.diff(t_s))
+    per = ev.dominant_period_frames(diff, lo=fps * 120.0 / 270.0, hi=min(len(diff), fps * 120.0 / 10.0))
+    return float(120.0 * fps / per) if np.isfinite(per) else float("nan")
 
 
 def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tuple[bool, str]:
@@ -111,12 +137,51 @@ def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tup
     return True, ""
 
 
-def _activity(strides: pd.DataFrame, view: str, cadence: float) -> str:
+def _steady(strides: pd.DataFrame, config: AnalysisConfig) -> bool:
+    """Enough strides with regular stride times (IQR <= 25 % of the median)."""
+    if len(strides) < config.events.min_strides:
+        return False
+    st = strides.stride_time_s.to_numpy()
+    return (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) <= MAX_STRIDE_IQR
+
+
+def _detect(xy, t, facing, leg_px, method, config, time_scale):
+    ec = config.events
+    if method == "frontal":
+        contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=ec.min_contact_time_s,
+                                              max_contact_time_s=ec.max_contact_time_s)
+        strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
+        return contacts, rejected, strides, bad, time_scale
+    contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method, time_scale=time_scale,
+                                            min_contact_time_s=ec.min_contact_time_s, max_contact_time_s=ec.max_contact_time_s)
+    strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
+    return contacts, rejected, strides, bad, time_scale
+
+
+def _detect_with_time_scale(xy, t, facing, leg_px, method, config):
+    """Events at real-time pace; when that finds fewer than ``min_strides`` strides and the feet
+    alternate much slower than any gait (a step rate below ``SLOW_GAIT_SPM`` from the foot-height
+    difference, i.e. slowed footage), again with every window stretched by the time scale; the
+    attempt with more valid strides wins."""
+    first = _detect(xy, t, facing, leg_px, method, config, 1.0)
+    if len(first[2]) >= config.events.min_strides:
+        return first
+    rate = stride_rate_spm(xy, t)
+    if not (np.isfinite(rate) and rate < SLOW_GAIT_SPM):
+        return first
+    second = _detect(xy, t, facing, leg_px, method, config, SLOW_GAIT_SPM / rate)
+    return second if len(second[2]) > len(first[2]) else first
+
+
+def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height") -> str:
+    """Walking when the feet share the ground (median duty factor above 0.5 in a side view, 0.55 in
+    other views, 0.65 with zeni events, whose toe-off comes late); otherwise running, whatever the
+    cadence (slowed footage has a low cadence and still a flight phase). Without a duty factor:
+    running from 70 steps/min up."""
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s)) if len(strides) else np.nan
-    if view == "side" and np.isfinite(duty):
-        return "walking" if duty > 0.5 else "running"
-    if np.isfinite(duty) and duty > 0.55:
-        return "walking"
+    if np.isfinite(duty):
+        limit = 0.65 if method == "zeni" else 0.5 if view == "side" else 0.55
+        return "walking" if duty > limit else "running"
     return "running" if cadence >= 70 else "walking"
 
 
@@ -153,39 +218,61 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         method = "frontal"  # foot height fails from behind/in front (formcheck/frontal_events.py)
     elif view.name in ("rear", "front") and method == "zeni":
         method = "height"
-    if method == "frontal":
-        contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=config.events.min_contact_time_s,
-                                              max_contact_time_s=config.events.max_contact_time_s)
-    else:
-        contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method,
-                                                min_contact_time_s=config.events.min_contact_time_s,
-                                                max_contact_time_s=config.events.max_contact_time_s)
-    strides, bad_strides = ev.build_strides(contacts, max_stride_time_s=config.events.max_stride_time_s)
+    contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(xy, t, facing, leg_px, method, config)
+    if config.events.method == "auto" and view.name in ("side", "oblique") and not _steady(strides, config):
+        alt = _detect_with_time_scale(xy, t, facing, leg_px, "zeni", config)
+        if _steady(alt[2], config) or len(alt[2]) > 2 * len(strides):
+            contacts, rejected, strides, bad_strides, time_scale = alt
+            method = "zeni"
+            warnings.append(f"{ev.DEFAULT_METHOD} events were too few or irregular here; events come from the foot position "
+                            "relative to the hips (zeni): cadence is reliable, contacts start early and end late, so "
+                            "contact time, flight time and duty factor are not reported")
+    if time_scale > 1:
+        warnings.append(f"the feet alternate {time_scale:.1f}x slower than any running or walking gait: events were "
+                        "searched with windows stretched to match (slow-motion footage?)")
     n_str = len(strides)
+    if n_str < 1:
+        raise NoGaitDetectedError(f"no running or walking gait detected: no complete stride (IC to the next IC of the "
+                                  f"same foot with the other foot's IC in between); {len(contacts)} contacts kept, "
+                                  f"{len(rejected)} rejected")
     if n_str < config.events.min_strides:
-        raise NoGaitDetectedError(f"no running or walking gait detected: {n_str} valid strides "
-                                  f"(need {config.events.min_strides}; {len(rejected)} contacts rejected)")
+        warnings.append(f"only {n_str} valid stride{'s' if n_str > 1 else ''} (at least {config.events.min_strides} "
+                        "wanted): every value is low confidence; film >= 10 s of steady running")
     st = strides.stride_time_s.to_numpy()
     irregular = (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st)
     cadence = float(120.0 / np.median(st))
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s))
-    if irregular > 0.25:
+    if irregular > MAX_STRIDE_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: stride times vary too much (IQR {100 * irregular:.0f}% of the median)")
+    stp = strides.step_time_s.to_numpy()
+    step_irr = (np.percentile(stp, 75) - np.percentile(stp, 25)) / np.median(stp)
+    if len(stp) >= 4 and step_irr > MAX_STEP_IQR:
+        raise NoGaitDetectedError(f"no steady gait detected: the feet do not alternate regularly (step-time IQR "
+                                  f"{100 * step_irr:.0f}% of the median; running is below {100 * MAX_STEP_IQR:.0f}%)")
     if cadence < 70 and duty > 0.5:
         raise NoGaitDetectedError(f"no running or walking gait detected: {cadence:.0f} steps/min with "
                                   f"{100 * duty:.0f}% ground contact looks like a strength exercise")
-    activity = _activity(strides, view.name, cadence)
+    spectral = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+    if n_str < config.events.min_strides and not (np.isfinite(spectral) and abs(cadence - spectral) <= FEW_STRIDES_AGREE * spectral):
+        raise NoGaitDetectedError(f"no running or walking gait detected: only {n_str} stride{'s' if n_str > 1 else ''}, and "
+                                  f"their {cadence:.0f} steps/min do not match the body's rhythm ({spectral:.0f} steps/min)")
+    activity = _activity(strides, view.name, cadence, method)
     caveat = ""
+    slowmo = False
     if activity == "walking":
         caveat = "walking, not running: running norms do not apply"
-        warnings.append(f"this clip looks like walking (duty factor {duty:.2f}); metrics are reported for walking")
+        warnings.append(f"walking, not running (duty factor {duty:.2f}): temporal metrics are reported for walking; "
+                        "running metrics not rated")
     elif cadence < SLOWMO_RUN_CADENCE_SPM:
+        slowmo = True
         warnings.append(f"cadence {cadence:.0f} steps/min is implausibly low for running: if this is slow-motion footage, "
-                        "pass the real capture rate with --capture-fps")
+                        "pass the real capture rate with --capture-fps (every value is low confidence until then)")
+    elif cadence > FAST_RUN_CADENCE_SPM:
+        warnings.append(f"cadence {cadence:.0f} steps/min is above the usual running range (140-{FAST_RUN_CADENCE_SPM:.0f}): "
+                        "sprinting, or extra events from a second person or a leg swap")
 
     # metrics per stride
     m_per_px = g.m_per_px_from_height(leg_px, runner.height_m)
-    spectral = spectral_cadence_spm(xy, t)
     if view.name in ("side", "oblique"):
         cols = mx.side_stride_metrics(xy, t, strides, facing=facing, leg_px=leg_px, m_per_px=m_per_px,
                                       treadmill_speed_mps=runner.treadmill_speed_mps)
@@ -206,6 +293,14 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         warnings.append(f"event-based cadence {ev_cad:.1f} and spectral cadence {spectral:.1f} steps/min disagree "
                         f"by more than {CADENCE_AGREE_SPM:.0f}: events may be missed or the pace changes")
     metrics["cadence_spm"] = _with_extra(metrics["cadence_spm"], spectral_spm=spectral)
+    if method == "zeni":
+        for name in ("contact_time_s", "flight_time_s", "duty_factor"):
+            metrics[name] = MetricValue(name, float("nan"), metrics[name].unit,
+                                        reason="not reported: events from the foot position relative to the hips (zeni fallback)")
+    if slowmo:
+        import dataclasses
+
+        metrics = {k: dataclasses.replace(v, confidence=min(v.confidence, SLOWMO_CONFIDENCE)) for k, v in metrics.items()}
     if fps < 60:
         warnings.append(f"{fps:.0f} fps: contact and flight times are hidden below 60 fps and approximate below 100 fps; film at 120 fps")
     if len(rejected) > 0.3 * max(1, len(contacts) + len(rejected)):
