@@ -229,7 +229,10 @@ def analyse_button_ui(clips: list[dict]) -> bool:
         st.session_state["go"] = key  # "Try the sample clips" means: analyse them now
     if st.button("Analyse my running", type="primary", width="stretch", key="analyse_btn"):
         st.session_state["go"] = key
-    return st.session_state.get("go") == key
+    go = st.session_state.get("go") == key
+    if go:
+        st.markdown("[See your results below :material/arrow_downward:](#results)")
+    return go
 
 
 # --------------------------------------------------------------------------- results
@@ -354,10 +357,7 @@ def contributors_ui(assessment) -> None:
         return
     for c in assessment.contributors:
         with st.container(border=True):
-            title = c.name if c.short.lower() in c.name.lower() else f"{c.name} ({c.short})"
-            st.markdown(f"**{title}**  \n:gray[Evidence {c.grade or 'n/a'} · measurement confidence {c.confidence}]")
-            if c.chain:
-                st.markdown(c.chain)
+            st.markdown(f"**{c.name}**  \n:gray[Evidence {c.grade or 'n/a'} · measurement confidence {c.confidence}]")
             if c.reasons:
                 st.markdown("\n".join(f"- {x}" for x in c.reasons))
             if c.refer:
@@ -464,7 +464,7 @@ def results_ui(results: list[ui.ClipResult], clips: list[dict], symptoms) -> Non
     metrics = combine_session([r.analysis for r in good])
     assessment = assess_session(metrics, symptoms, runner)
     st.divider()
-    st.header("Results")
+    st.header("Results", anchor="results")
     red_flag_ui(assessment)
     warnings_ui(good, assessment)
     cards_ui(assessment)

@@ -309,13 +309,30 @@ def stride_series_figure(strides: pd.DataFrame, column: str, label: str, unit: s
     for side in ("left", "right"):
         rows = strides[(strides["side"] == side) & np.isfinite(strides[column].astype(float))]
         if len(rows):
-            ax.plot(rows["start_s"], rows[column], "o-", color=SIDE_COLOURS[side], ms=4, lw=1.2,
+            x, y = broken_line(rows["start_s"].to_numpy(float), rows[column].to_numpy(float),
+                               rows["end_s"].to_numpy(float) - rows["start_s"].to_numpy(float))
+            ax.plot(x, y, "o-", color=SIDE_COLOURS[side], ms=4, lw=1.2,
                     label=f"{side} (median {np.median(rows[column]):.3g})")
     ax.set_xlabel("time in the clip [s] (each point = one stride)")
     ax.set_ylabel(f"{label} [{unit}]" if unit else label)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def broken_line(x: np.ndarray, y: np.ndarray, duration: np.ndarray, gap: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    """Insert NaN between consecutive strides that are not adjacent (a missed or rejected stride), so a
+    plotted line does not bridge the gap. ``duration`` is each stride's length [s]."""
+    order = np.argsort(x)
+    x, y, duration = x[order], y[order], duration[order]
+    xs, ys = [], []
+    for i in range(len(x)):
+        if i and x[i] - x[i - 1] > gap * np.nanmedian(duration):
+            xs.append(np.nan)
+            ys.append(np.nan)
+        xs.append(x[i])
+        ys.append(y[i])
+    return np.array(xs), np.array(ys)
 
 
 def plottable_columns(strides: pd.DataFrame | None, names: Sequence[str]) -> list[str]:

@@ -237,6 +237,12 @@ def test_helpers_for_inputs():
     assert [ui.confidence_word(c) for c in (0.9, 0.5, 0.1, np.nan)] == ["high", "medium", "low", "unknown"]
 
 
+def test_stride_series_breaks_the_line_at_missing_strides():
+    x, y = ui.broken_line(np.array([0.0, 0.7, 1.4, 3.5, 4.2]), np.arange(5.0), np.full(5, 0.7))
+    assert np.isnan(x[3]) and np.isnan(y[3]) and len(x) == 6
+    assert np.array_equal(x[[0, 1, 2, 4, 5]], [0.0, 0.7, 1.4, 3.5, 4.2])
+
+
 def test_cycle_curves_average_each_side_over_its_strides():
     import pandas as pd
 
