@@ -47,6 +47,7 @@ FEW_STRIDES_AGREE = 0.10  # fewer than min_strides strides: kept only within 10 
 FAST_RUN_CADENCE_SPM = 200.0
 SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-motion footage
 SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
+MIN_WAIST_WIDTH_PX = 40.0  # waist edge shorter than this: tilt too coarse (synthetic 640x480 runner: 44 px)
 NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
                          "or a belt/tape at the waist")
 
@@ -124,6 +125,10 @@ def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tup
     rel = np.nanmedian(np.asarray(features["waist_rel_y_frac"], float)[found])
     if rel > -0.05:
         return False, f"the strongest edge sits at the hips (rel. height {rel:+.2f} torso), like a hem, not a waistband"
+    width = float(np.nanmedian(np.asarray(features.get("waist_width_px", np.full(len(tilt), np.nan)), float)[found]))
+    if np.isfinite(width) and width < MIN_WAIST_WIDTH_PX:
+        return False, (f"the runner is too small in the frame: the waist edge spans {width:.0f} px (at least "
+                       f"{MIN_WAIST_WIDTH_PX:.0f} px needed, 1 deg = {width * 0.0175:.1f} px over it); film closer")
     with np.errstate(all="ignore"):
         sh_tilt = g.image_tilt_deg(xy[:, L.LEFT_SHOULDER], xy[:, L.RIGHT_SHOULDER])
     ok = found & np.isfinite(sh_tilt)
@@ -134,6 +139,11 @@ def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tup
             gain = float(np.dot(a, b) / np.dot(b, b))
             if r > 0.8 and 0.6 < gain < 1.6:
                 return False, f"the edge tilts with the shoulders (r {r:.2f}, gain {gain:.2f}): it is on the trunk"
+            if abs(r) > 0.85:  # loose synthetic top: r -0.90; tucked waistband |r| <= 0.61 with trunk roll 0-8 deg
+                return False, f"the edge tilt is locked to the shoulder line (r {r:.2f}): it moves with the trunk, like a hem"
+    if rel > -0.08:
+        return True, (f"the edge sits close to the hip joints (rel. height {rel:+.2f} torso): if a loose top or "
+                      "jacket ends there, this is its hem and measures the trunk")
     return True, ""
 
 
@@ -366,6 +376,8 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
             iqr_rel = (np.nanpercentile(x, 75) - np.nanpercentile(x, 25)) / 10.0 if np.isfinite(med) else 1.0
         conf = mx.confidence(view_conf=view.confidence, view_ok=True, fps=fps, timing=spec.timing, visibility=vis,
                              n=int(np.isfinite(x).sum()), iqr_rel=min(iqr_rel, 5.0))
+        if spec.name == "pelvic_drop_deg" and waist_reason:
+            reason = "; ".join(r for r in (reason, f"caveat: {waist_reason}") if r)
         if spec.name == "hip_adduction_deg" and not waist_ok:
             reason = "; ".join(r for r in (reason, "femoral adduction only (pelvis not measurable)") if r)
         if spec.name == "arm_crossover_frac" and not np.isfinite(x).any():
