@@ -229,10 +229,7 @@ def analyse_button_ui(clips: list[dict]) -> bool:
         st.session_state["go"] = key  # "Try the sample clips" means: analyse them now
     if st.button("Analyse my running", type="primary", width="stretch", key="analyse_btn"):
         st.session_state["go"] = key
-    go = st.session_state.get("go") == key
-    if go:
-        st.markdown("[See your results below :material/arrow_downward:](#results)")
-    return go
+    return st.session_state.get("go") == key
 
 
 # --------------------------------------------------------------------------- results
@@ -489,7 +486,11 @@ def main() -> None:
         return
     if not analyse_button_ui(clips):
         return
-    results_ui(run_clips(clips, runner), clips, symptoms)
+    link = st.empty()
+    results = run_clips(clips, runner)
+    if any(not ui.clip_problem(r) for r in results):
+        link.markdown("[See your results below :material/arrow_downward:](#results)")
+    results_ui(results, clips, symptoms)
 
 
 if __name__ == "__main__":

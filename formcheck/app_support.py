@@ -93,14 +93,19 @@ def fmt_duration(seconds: float) -> str:
     return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
 
 
-def progress_text(label: str, done: int, total: int | None, elapsed_s: float) -> tuple[float, str]:
-    """(fraction, text) for a progress bar: percentage and the time left once it can be estimated."""
+def progress_text(label: str, done: int, total: int | None, elapsed_s: float, done_at_start: int = 0) -> tuple[float, str]:
+    """(fraction, text) for a progress bar: percentage and the time left once it can be estimated.
+
+    ``elapsed_s`` is the time since ``done_at_start`` items were done (the first report), so start-up
+    time (opening the clip, loading the model) does not inflate the estimate.
+    """
     if not total or total <= 0:
         return 0.0, f"{label}: frame {done}…"
     frac = min(1.0, max(0.0, done / total))
     text = f"{label}: {frac:.0%}"
-    if 0.02 <= frac < 1.0 and elapsed_s > 1.0:
-        left = elapsed_s * (1.0 - frac) / frac
+    rate_done = done - done_at_start
+    if 0.02 <= frac < 1.0 and elapsed_s > 1.0 and rate_done > 0:
+        left = elapsed_s * (total - done) / rate_done
         text += f" · about {fmt_duration(left)} left"
     elif frac < 0.02:
         text += " · estimating time left…"
@@ -117,12 +122,15 @@ class ProgressThrottle:
                  min_interval_s: float = 0.3, clock: Callable[[], float] = time.perf_counter) -> None:
         self.label, self.update, self.clock = label, update, clock
         self.max_updates, self.min_interval_s = max_updates, min_interval_s
-        self.t0 = clock()
+        self.t0: float | None = None  # time of the first report
+        self.done0 = 0
         self._last_t, self._last_frac, self.n_updates = -1e9, -1.0, 0
 
     def __call__(self, done: int, total: int | None) -> None:
         now = self.clock()
-        frac, text = progress_text(self.label, done, total, now - self.t0)
+        if self.t0 is None:
+            self.t0, self.done0 = now, done
+        frac, text = progress_text(self.label, done, total, now - self.t0, self.done0)
         final = bool(total) and done >= total
         if not final and (frac - self._last_frac < 1.0 / self.max_updates
                           or now - self._last_t < self.min_interval_s):

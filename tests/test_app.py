@@ -215,6 +215,8 @@ def test_progress_text_gives_percentage_and_time_left():
     assert frac == 0.25 and text == "Pose: 25% · about 30 s left"
     assert ui.progress_text("Pose", 300, 600, 90.0)[1] == "Pose: 50% · about 1 min 30 s left"
     assert ui.progress_text("Pose", 600, 600, 20.0)[1] == "Pose: 100%"
+    # measured from the first report (done=60), not from the start-up
+    assert ui.progress_text("Pose", 120, 600, 6.0, done_at_start=60)[1] == "Pose: 20% · about 48 s left"
 
 
 def test_progress_throttle_limits_updates_and_always_shows_the_end():

@@ -8,6 +8,7 @@ plays in Chromium, and that the HTML report downloads. Screenshots go to ``test-
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def _sample_runner_with_left_outer_hip_pain(page) -> None:
 
 def _progress_shown(page, artifacts: Path) -> None:
     """While the pose model runs: a progress bar with a percentage and the time left."""
-    bar = page.locator('[data-testid="stProgress"]').filter(has_text="left")
+    bar = page.locator('[data-testid="stProgress"]').filter(has_text=re.compile(r"\d+% · about .+ left"))
     bar.first.wait_for(timeout=RESULTS_TIMEOUT_MS)
     text = bar.first.inner_text()
     assert "%" in text and "left" in text, text
@@ -156,6 +157,7 @@ def test_phone_width_layout(browser, app_url, artifacts):
         page.get_by_text("How to film").wait_for(timeout=30_000)
         page.locator('[data-testid="stFileUploader"]').wait_for(timeout=30_000)
         assert page.locator("input[type=file]").count() == 1
+        assert "500MB per file" in page.locator('[data-testid="stFileUploader"]').inner_text()  # .streamlit/config.toml
         _wait_idle(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"page is {overflow}px wider than the phone screen"
