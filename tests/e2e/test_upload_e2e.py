@@ -141,26 +141,41 @@ def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifact
     dl.value.save_as(report)
     html = report.read_text(encoding="utf-8")
     assert "<html" in html.lower() and "Cadence" in html and "does not diagnose" in html
+    assert "data:image/png;base64," in html  # the gait-cycle plot is embedded
 
     page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "e2e_side_summary.png"))
     (artifacts / "e2e_side_timing.json").write_text(json.dumps(timing, indent=2))
 
 
-def test_phone_width_layout(browser, app_url, artifacts):
-    """The start page on a phone-sized screen: no horizontal scrolling, uploader reachable."""
+def test_phone_layout_start_and_sample_results(browser, app_url, artifacts):
+    """On a phone-sized screen: no sideways scrolling, uploader reachable, sample results readable.
+
+    Runs after the side + rear test, so the sample clips usually come from the page's cache.
+    """
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                               has_touch=True)
     page = ctx.new_page()
+
+    def overflow() -> int:
+        return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
     try:
         page.goto(app_url)
         page.get_by_text("How to film").wait_for(timeout=30_000)
         page.locator('[data-testid="stFileUploader"]').wait_for(timeout=30_000)
-        assert page.locator("input[type=file]").count() == 1
-        assert "500MB per file" in page.locator('[data-testid="stFileUploader"]').inner_text()  # .streamlit/config.toml
         _wait_idle(page)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"page is {overflow}px wider than the phone screen"
+        assert page.locator("input[type=file]").count() == 1
+        assert "500MB per file" in page.locator('[data-testid="stFileUploader"]').inner_text()  # config.toml
+        assert overflow() <= 1, f"page is {overflow()}px wider than the phone screen"
         page.screenshot(path=str(artifacts / "e2e_phone_start.png"))
+
+        _need(SIDE, REAR)
+        page.get_by_role("button", name="Try the sample clips").click()
+        page.get_by_role("heading", name="Summary").wait_for(timeout=RESULTS_TIMEOUT_MS)
+        _wait_idle(page)
+        assert overflow() <= 1, f"results are {overflow()}px wider than the phone screen"
+        page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "e2e_phone_results.png"))
     finally:
         ctx.close()
