@@ -152,8 +152,12 @@ def clips_ui() -> list[dict]:
             data = (SAMPLE_DIR / name).read_bytes()
             clips.append({"name": name, "data": data, "digest": ui.digest(data), "view": "auto"})
         st.info("Using the sample clips. Upload your own clips above to analyse your running.")
-    usable = []
+    usable, seen = [], {}
     for c in clips:
+        if c["digest"] in seen:
+            st.info(f"**{c['name']}** is the same clip as **{seen[c['digest']]}**: it is analysed once.")
+            continue
+        seen[c["digest"]] = c["name"]
         meta, err = probe_clip(c["digest"], c["name"], c["data"])
         with st.container(border=True):
             if meta is None:
@@ -235,11 +239,7 @@ def analyse_button_ui(clips: list[dict]) -> bool:
 # --------------------------------------------------------------------------- results
 def run_clips(clips: list[dict], runner: RunnerInfo) -> list[ui.ClipResult]:
     config = AnalysisConfig()
-    t0 = time.perf_counter()
-    results = [analyse_clip(c["digest"], c["name"], replace(runner, view=c["view"]), config, c["data"])
-               for c in clips]
-    st.session_state["last_results_s"] = time.perf_counter() - t0
-    return results
+    return [analyse_clip(c["digest"], c["name"], replace(runner, view=c["view"]), config, c["data"]) for c in clips]
 
 
 def clip_errors_ui(results: list[ui.ClipResult]) -> None:

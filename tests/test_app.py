@@ -124,6 +124,17 @@ def test_bad_file_gets_a_clear_message_and_no_analysis(fake_pose):
     assert fake_pose["estimate"] == 0
 
 
+def test_the_same_clip_twice_is_analysed_once(fake_pose, tiny_clip):
+    at = _app()
+    at.file_uploader(key="uploads").set_value([("a.mp4", tiny_clip, "video/mp4"), ("b.mp4", tiny_clip, "video/mp4")])
+    at.run()
+    assert not at.exception, at.exception
+    assert "same clip as" in " ".join(i.value for i in at.info)
+    assert len(at.selectbox) == 1
+    _analyse(at)
+    assert fake_pose["estimate"] == 1 and len(at.get("video")) == 1
+
+
 def test_short_low_resolution_clip_gets_filming_tips_before_analysis(fake_pose, tiny_clip):
     at = _upload(_app(), "short.mp4", tiny_clip)
     tips = " ".join(c.value for c in at.caption)
