@@ -89,7 +89,7 @@ def clip_advice(meta) -> list[str]:
 # --------------------------------------------------------------------------- progress
 def fmt_duration(seconds: float) -> str:
     """``"45 s"``, ``"2 min 05 s"``."""
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
 
 

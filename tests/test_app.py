@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from fcutil import write_clip
 from streamlit.testing.v1 import AppTest
 
-from fcutil import write_clip
 from formcheck import app_support as ui
 from formcheck.errors import InsufficientStridesError, NoRunnerDetectedError
 
