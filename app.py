@@ -258,6 +258,9 @@ def warnings_ui(results: list[ui.ClipResult], assessment) -> None:
     notes = list(session_warnings([r.analysis for r in results]))
     if notes:
         st.warning("**About these clips**\n\n" + "\n".join(f"- {w}" for w in notes))
+    hint = ui.missing_input_hint(assessment.statuses, assessment.runner)
+    if hint:
+        st.info(hint, icon=":material/straighten:")
     quality = list(assessment.data_quality)
     if quality:
         with st.expander(f"Measurement notes ({len(quality)})", icon=":material/info:"):

@@ -423,3 +423,15 @@ def measurements_view(statuses) -> pd.DataFrame:
             "Clip": s.source_clip,
         })
     return pd.DataFrame(rows)
+
+
+def missing_input_hint(statuses, runner) -> str:
+    """A sentence asking for the height / treadmill speed when metrics were not measured without it."""
+    wanted = []
+    for attr, word, step in (("height_m", "height", "your height"), ("treadmill_speed_mps", "speed", "the treadmill speed")):
+        if getattr(runner, attr, None) is not None:
+            continue
+        labels = [s.label.lower() for s in statuses if s.status == "not_measured" and word in (s.reason or "").lower()]
+        if labels:
+            wanted.append(f"{step} ({', '.join(labels)})")
+    return f"Enter {' and '.join(wanted)} in step 2 to measure more." if wanted else ""

@@ -156,6 +156,7 @@ def test_upload_shows_results_and_symptoms_rerun_only_the_assessment(fake_pose, 
     assert {"Report (HTML)", "Summary (CSV)", "Strides (CSV)", "Strides (Parquet)", "All results (JSON)",
             "Download annotated video"} <= labels
     assert fake_pose == {"estimate": 1, "video": 1, "error": None}
+    assert "Enter your height" in " ".join(i.value for i in at.info)  # no height given: ask for it
 
     _left_outer_hip_pain(at)
     text = _text(at)

@@ -120,7 +120,7 @@ def test_side_and_rear_clips_with_left_outer_hip_pain(page, app_url, artifacts):
     (artifacts / "app_results_side_rear_timing.json").write_text(json.dumps(timing, indent=2))
 
 
-def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifacts, tmp_path):
+def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifacts):
     _need(SIDE)
     timing = _upload_and_analyse(page, app_url, [SIDE])
 
@@ -137,7 +137,7 @@ def test_upload_side_clip_shows_results_video_and_report(page, app_url, artifact
     page.get_by_role("button", name="Report (HTML)").scroll_into_view_if_needed()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Report (HTML)").click()
-    report = tmp_path / "report.html"
+    report = artifacts / "e2e_report.html"
     dl.value.save_as(report)
     html = report.read_text(encoding="utf-8")
     assert "<html" in html.lower() and "Cadence" in html and "does not diagnose" in html
