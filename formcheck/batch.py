@@ -362,6 +362,28 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> c
     return cf.ProcessPoolExecutor(workers or default_workers(), mp_context=multiprocessing.get_context("spawn"))
 
 
+class _DaskSink:
+    """Picklable handle on a ``distributed.Queue``, opened lazily inside the task (a Queue object in
+    the task's arguments would be connected while the worker deserialises them, which deadlocks)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._q = None
+
+    def __getstate__(self) -> dict:
+        return {"name": self.name}
+
+    def __setstate__(self, state: dict) -> None:
+        self.name, self._q = state["name"], None
+
+    def put(self, item) -> None:
+        if self._q is None:
+            from distributed import Queue
+
+            self._q = Queue(self.name)
+        self._q.put(item)
+
+
 class _Channel:
     """Frame progress from workers: ``sink`` goes into jobs, ``drain()`` reads in the main process."""
 
@@ -369,9 +391,13 @@ class _Channel:
         self._manager = None
         self._dask = False
         if isinstance(executor, DaskExecutor):
+            import uuid
+
             from distributed import Queue
 
-            self.sink = Queue(client=executor.client)
+            name = f"formcheck-progress-{uuid.uuid4().hex}"
+            self._queue = Queue(name, client=executor.client)
+            self.sink = _DaskSink(name)
             self._dask = True
         elif isinstance(executor, cf.ProcessPoolExecutor):
             self._manager = multiprocessing.get_context("spawn").Manager()
@@ -385,7 +411,7 @@ class _Channel:
         items = []
         try:
             if self._dask:
-                return list(self.sink.get(batch=True))
+                return list(self._queue.get(batch=True))
             while True:
                 items.append(self.sink.get_nowait())
         except Exception:  # noqa: BLE001 - queue.Empty, or a closed manager at shutdown
