@@ -383,6 +383,19 @@ def load_pose(path: str | Path) -> PoseSeries:
                            model_sha256=meta_doc.get("model_sha256") or "")
 
 
+def load_run(result_dir: str | Path):
+    """``(pose, runner, config)`` of a saved result folder: everything ``analyze_pose`` needs to redo the
+    analysis without MediaPipe (``analyze_pose(*load_run(d))``)."""
+    from formcheck.config import load_config
+    from formcheck.types import RunnerInfo
+
+    d = Path(result_dir)
+    doc = json.loads((d / "analysis.json").read_text())
+    runner = RunnerInfo(**{k: v for k, v in (doc.get("runner") or {}).items() if k in RunnerInfo.__dataclass_fields__})
+    config = load_config(None, **(doc.get("config") or {}))
+    return load_pose(d), runner, config
+
+
 def _legacy_meta(v: dict) -> dict:
     return {"path": v["path"], "n_frames": v.get("n_frames"), "width_px": v["width"], "height_px": v["height"],
             "rotation_deg": v.get("rotation", 0), "container_fps": v.get("container_fps") or v["fps"],

@@ -130,6 +130,8 @@ def test_load_pose_round_trip_and_reanalysis(result_dir, analysis):
     for name, m in analysis.metrics.items():
         np.testing.assert_equal(again.metrics[name].value, m.value, err_msg=name)
     assert export.load_pose(result_dir / "landmarks.parquet").meta == analysis.meta
+    pose2, runner, config = export.load_run(result_dir)
+    assert runner == analysis.runner and config == analysis.config
 
 
 def _expected_image_markers(result_dir):
