@@ -221,18 +221,18 @@ def write_session(analyses, out_dir: Path, runner, symptoms) -> None:
 
 
 def report_images(analyses) -> list[tuple[str, bytes]]:
-    """Gait-cycle curves (left vs right) and per-stride series for the report, as PNG bytes."""
-    from formcheck import app_support as ap
+    """Gait-cycle curves (left vs right) for the report, as PNG bytes."""
+    from formcheck import plots
 
     images = []
     for a in analyses:
         if a.strides is None or not len(a.strides):
             continue
-        label, signals = ap.cycle_signals(a)
-        curves = ap.cycle_curves(signals, (a.clean or a.pose).t_s, a.strides)
+        label, signals = plots.cycle_signals(a)
+        curves = plots.cycle_curves(signals, (a.clean or a.pose).t_s, a.strides)
         if curves:
             images.append((f"{a.meta.path.name}: {label} over the gait cycle",
-                           ap.figure_png(ap.cycle_figure(curves, label, a.meta.path.name))))
+                           plots.figure_png(plots.cycle_figure(curves, label, a.meta.path.name))))
     return images
 
 
