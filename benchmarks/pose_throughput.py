@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-
 from formcheck.config import PoseConfig  # noqa: E402
 from formcheck.pose import estimate_pose  # noqa: E402
 from formcheck.video import H264Writer, iter_frames, read_video_meta  # noqa: E402
@@ -58,7 +56,7 @@ def main() -> None:
                 for workers in args.workers:
                     cfg = PoseConfig(model=model, workers=workers, cache=False)
                     load0 = os.getloadavg()[0]
-                    t0, c0 = time.perf_counter(), time.process_time()
+                    t0, _c0 = time.perf_counter(), time.process_time()
                     pose = estimate_pose(meta, cfg)
                     wall = time.perf_counter() - t0
                     row = {"clip": label, "model": model, "workers": workers, "frames": len(pose),

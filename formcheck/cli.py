@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,12 +19,6 @@ from formcheck.symptoms import symptom_options
 KMH_PER_MPS = 3.6
 
 
-def _quiet_native_logs() -> None:
-    # MediaPipe's C++ side logs to stderr through glog/absl; keep the terminal for our own messages.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
@@ -36,7 +29,6 @@ def _fail(message: str) -> None:
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
     """formcheck - running-form analysis from video."""
-    _quiet_native_logs()
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 

@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
-import time
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -36,6 +37,32 @@ Progress = Callable[[int, int], None]
 FrameFeatures = Callable[[np.ndarray, "np.ndarray | None", np.ndarray, np.ndarray], dict]
 
 CACHE_VERSION = 2
+_NOISY_CALLS = 3  # MediaPipe's native start-up log lines come from creation and the first detections
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(active: bool = True):
+    """Send file descriptor 2 to /dev/null for the duration (MediaPipe's C++ start-up lines
+    "Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires ..." bypass Python logging
+    and ignore GLOG/TF log-level variables). Only the landmarker's creation and first calls are
+    wrapped, so the window is a few milliseconds."""
+    if not active:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (some embedded hosts)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseEstimator:
@@ -59,8 +86,10 @@ class PoseEstimator:
             min_tracking_confidence=cfg.min_tracking_confidence,
             output_segmentation_masks=segmentation,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+        with _native_stderr_silenced():
+            self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         self._last_ms = -1
+        self._calls = 0
 
     def __call__(self, rgb: np.ndarray, t_s: float):
         import mediapipe as mp
@@ -68,7 +97,9 @@ class PoseEstimator:
         ts_ms = max(int(round(t_s * 1000)), self._last_ms + 1)
         self._last_ms = ts_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        res = self._landmarker.detect_for_video(image, ts_ms)
+        with _native_stderr_silenced(self._calls < _NOISY_CALLS):
+            res = self._landmarker.detect_for_video(image, ts_ms)
+        self._calls += 1
         h, w = rgb.shape[:2]
         if not res.pose_landmarks:
             nan2 = np.full((N_LANDMARKS, 2), np.nan)
