@@ -69,6 +69,7 @@ The default (``EventConfig.method = "auto"``) is the method with the best measur
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -361,3 +362,200 @@ def build_strides(contacts: pd.DataFrame, *, max_stride_time_s: float) -> tuple[
     if len(strides):
         strides = strides.sort_values("start_s", ignore_index=True)
     return strides, pd.DataFrame(rej)
+
+
+@dataclass(frozen=True)
+class SideAssignment:
+    """Result of ``assign_contact_sides``.
+
+    ``contacts`` is the input with ``side`` set by the alternation and ``label`` = the side the pose
+    model's labels gave the contact; ``relabelled`` counts contacts whose side changed; ``dropped``
+    lists duplicate detections (the same touch found under both labels, merged into the earlier one). ``evidence`` says what fixed
+    the left/right choice of each run of alternating contacts ("near/far", "labels", "none" for a
+    tied vote, "short" for a run under ``min_run`` contacts, or a single "irregular" when the
+    contacts' step time does not match ``step_s``).
+    """
+
+    contacts: pd.DataFrame
+    relabelled: int
+    dropped: pd.DataFrame
+    evidence: tuple[str, ...]
+
+
+def near_side(facing: float) -> str:
+    """The runner's side nearer a side camera: a runner travelling to image +x is seen from their
+    right (camera on the runner's right), so the right leg is near; travelling to -x, the left."""
+    return "right" if facing > 0 else "left"
+
+
+NEAR_FAR_MIN_T = 3.0  # t statistic of the near/far floor-height difference that overrides the label vote
+NEAR_FAR_MIN_PX_LEG = 0.01  # ... and the difference must exceed this share of the leg length
+
+
+def _stance_floor_y(xy: np.ndarray, ic: float, tc: float) -> float:
+    """Median image y [px] of the lowest foot point (heel or toe of either foot, whatever its label:
+    the stance foot) over a stance window."""
+    a, b = int(np.floor(ic)), int(np.ceil(tc)) + 1
+    ids = [int(side_lm(n, s)) for n in ("heel", "foot_index") for s in ("left", "right")]
+    y = xy[max(0, a):max(a + 1, b), ids, 1]
+    with np.errstate(all="ignore"):
+        low = np.nanmax(y, axis=1) if np.isfinite(y).any() else np.array([np.nan])
+    return float(np.nanmedian(low)) if np.isfinite(low).any() else float("nan")
+
+
+def assign_contact_sides(
+    contacts: pd.DataFrame, xy: np.ndarray, *, facing: float, leg_px: float, fragments: pd.DataFrame | None = None,
+    step_s: float | None = None, max_residual: float = 0.3, min_run: int = 4,
+) -> SideAssignment:
+    """Left/right of every contact from the step alternation (side views).
+
+    In running (and walking) the feet touch down alternately, L, R, L, R. The contacts of both labels
+    are pooled in time order; a contact of the other label starting within 0.6 step of a contact and
+    before its toe-off + 0.25 step is the same touch found under both labels (merged: the earlier
+    IC, the later toe-off; the other foot's real contact comes a whole step later). Each contact gets a step number (time since the
+    previous contact / median step time, rounded; a residual above ``max_residual`` of a step starts
+    a new run, so a missed contact keeps the parity but an irregular gap does not). Within a run the
+    even steps are one foot and the odd steps the other; which is left comes from
+
+    1. near/far: the near foot lands lower in the image (it stands on the floor closer to the
+       camera). When the two parities' median stance heights differ by more than ``NEAR_FAR_MIN_T``
+       standard errors and ``NEAR_FAR_MIN_PX_LEG`` leg lengths, the lower parity is the near side
+       (``near_side``: right when the runner faces image +x). It holds for a camera above the floor, not for one at
+       floor level or a pure 2D series without perspective;
+    2. otherwise the majority of the pose model's labels (which are right far more often than not);
+       a tie leaves the labels as they are.
+
+    Parameters
+    ----------
+    contacts : ``detect_contacts`` output (``CONTACT_COLUMNS``), both feet.
+    fragments : rejected contacts that may be part of a touch (a stance cut short where a label
+        jumped to the other leg; ``tc`` -1 = no toe-off). They merge with their other half; one that
+        neither merges nor falls on the step grid is dropped instead of breaking the run.
+    step_s : the body's step time (e.g. from the spectral cadence) [s]. When the contacts' median
+        step differs from it by more than 15 %, the contacts are not a clean step sequence (missed
+        or extra events) and nothing is reassigned (evidence "irregular").
+    min_run : runs with fewer contacts keep their labels (evidence "short").
+    xy : (T, 33, 2) the landmarks the contacts were found on [px].
+    facing : +1 runner faces image +x, -1 otherwise.
+    leg_px : leg length [px].
+
+    Returns
+    -------
+    ``SideAssignment`` (new DataFrames; the input is not modified).
+    """
+    cols = list(CONTACT_COLUMNS)
+    parts = [contacts[cols].assign(fragment=False)]
+    if fragments is not None and len(fragments):
+        parts.append(fragments[cols].assign(fragment=True))
+    c = pd.concat(parts, ignore_index=True).sort_values(["ic_s", "fragment"], ignore_index=True)
+    c["label"] = c["side"]
+    empty = SideAssignment(c.drop(columns="fragment"), 0, c.iloc[:0].drop(columns="fragment"), ())
+    if len(c) < 3:
+        return empty
+    ic = c.ic_s.to_numpy(float)
+    gaps = np.diff(ic)
+    if not (gaps > 0).any():
+        return empty
+    whole = np.diff(c.ic_s[~c.fragment].to_numpy(float))
+    step = float(np.median(whole[whole > 0])) if (whole > 0).any() else float(np.median(gaps[gaps > 0]))
+    if step_s is not None and abs(step / step_s - 1.0) > 0.15:
+        return dataclasses.replace(empty, evidence=("irregular",))
+    # one touch found under both labels (labels switched within the stance, or both on one leg):
+    # the other label's contact starts within 0.6 step and before this one's toe-off + 0.25 step
+    # (the real next contact comes a whole step later); keep the earlier IC, extend to the later TO
+    keep = np.ones(len(c), bool)
+    tc_s = np.array(c.tc_s.where(c.tc >= 0, np.nan), dtype=float)
+    for k in range(1, len(c)):
+        j = int(np.flatnonzero(keep[:k])[-1])
+        end = tc_s[j] + 0.25 * step if np.isfinite(tc_s[j]) else ic[j] + 0.4 * step
+        if ic[k] - ic[j] < 0.6 * step and ic[k] <= end and c.side.iloc[k] != c.side.iloc[j]:
+            keep[k] = False
+            if c.tc.iloc[j] >= 0 and c.tc_s.iloc[k] > c.tc_s.iloc[j]:
+                c.loc[j, ["tc", "tc_s"]] = c.loc[k, ["tc", "tc_s"]].to_numpy()
+                c.loc[j, "contact_time_s"] = c.tc_s.iloc[j] - c.ic_s.iloc[j]
+                tc_s[j] = c.tc_s.iloc[j]
+    merged = c[~keep]
+    c = c[keep].reset_index(drop=True)
+    ic = c.ic_s.to_numpy(float)
+    n_step = np.zeros(len(c), int)
+    run = np.zeros(len(c), int)
+    on_grid = np.ones(len(c), bool)
+    prev = 0
+    for k in range(1, len(c)):
+        q = (ic[k] - ic[prev]) / step
+        r = int(round(q))
+        if r < 1 or abs(q - r) > max_residual:
+            if c.fragment.iloc[k]:
+                on_grid[k] = False  # a stray piece: drop it, keep the run going
+                continue
+            run[k], n_step[k] = run[prev] + 1, 0
+        else:
+            run[k], n_step[k] = run[prev], n_step[prev] + r
+        prev = k
+    dropped = pd.concat([merged, c[~on_grid]], ignore_index=True)
+    c, n_step, run = c[on_grid].reset_index(drop=True), n_step[on_grid], run[on_grid]
+    near = near_side(facing)
+    far = "right" if near == "left" else "left"
+    y = np.array([_stance_floor_y(xy, a, b if np.isfinite(b) else a + 0.3 * step)
+                  for a, b in zip(c.ic, c.tc.where(c.tc >= 0, np.nan))])
+    sides = c.label.to_numpy(object).copy()
+    evidence = []
+    for rid in np.unique(run):
+        m = run == rid
+        par = n_step[m] % 2
+        lab = c.label.to_numpy(object)[m]
+        if len(par) < min_run or (par == 0).all() or (par == 1).all():
+            evidence.append("short")
+            continue
+        # hypothesis: parity 0 -> near side
+        choice = None
+        y0, y1 = y[m][par == 0], y[m][par == 1]
+        y0, y1 = y0[np.isfinite(y0)], y1[np.isfinite(y1)]
+        if len(y0) >= 3 and len(y1) >= 3:
+            diff = np.median(y0) - np.median(y1)
+            se = np.sqrt(np.var(y0, ddof=1) / len(y0) + np.var(y1, ddof=1) / len(y1)) + 1e-9
+            if abs(diff) / se >= NEAR_FAR_MIN_T and abs(diff) >= NEAR_FAR_MIN_PX_LEG * leg_px:
+                choice = diff > 0  # parity 0 lower in the image -> near
+                evidence.append("near/far")
+        if choice is None:
+            votes = np.sum(np.where(par == 0, lab == near, lab == far)) - np.sum(np.where(par == 0, lab == far, lab == near))
+            if votes == 0:
+                evidence.append("none")
+                continue
+            choice = votes > 0
+            evidence.append("labels")
+        sides[m] = np.where((par == 0) == choice, near, far)
+    c["side"] = sides
+    c["step"] = n_step
+    c["run"] = run
+    return SideAssignment(c.drop(columns="fragment"), int((c.side != c.label).sum()), dropped.drop(columns="fragment"),
+                          tuple(evidence))
+
+
+def leg_label_anchors(assigned: pd.DataFrame, xy: np.ndarray, *, leg_px: float, min_gap_leg: float = 0.08) -> np.ndarray:
+    """(T,) int per frame for ``cleaning.fix_leg_swaps(anchors=...)``.
+
+    Inside each contact's stance (IC to TO frame) the stance foot is the lower one. Where the two
+    labelled feet's lowest points differ by more than ``min_gap_leg`` leg lengths in image height,
+    the frame is anchored: 0 when the lower foot carries the contact's assigned side's label, 1 when
+    it carries the other one (legs swapped there). Everywhere else -1 (free: continuity decides),
+    also where two stances overlap with different verdicts."""
+    n = len(xy)
+    out = np.full(n, -1, dtype=np.int8)
+    y_low = {s: -_lowest_point(xy, (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
+    for r in assigned.itertuples():
+        if r.tc < 0:
+            continue
+        a, b = max(0, int(r.ic)), min(n - 1, int(r.tc))
+        if b < a:
+            continue
+        d = y_low[r.side][a:b + 1] - y_low["right" if r.side == "left" else "left"][a:b + 1]  # > 0: own label lower
+        v = np.full(b - a + 1, -1, dtype=np.int8)
+        v[d > min_gap_leg * leg_px] = 0
+        v[d < -min_gap_leg * leg_px] = 1
+        seg = out[a:b + 1]
+        clash = (seg >= 0) & (v >= 0) & (seg != v)
+        take = (seg < 0) & (v >= 0)
+        seg[take] = v[take]
+        seg[clash] = -1
+    return out

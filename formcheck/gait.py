@@ -16,6 +16,10 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   phase in rear/front views): temporal metrics are reported with a "walking, not running" caveat in
   every ``MetricValue.reason`` and in the warnings; running-specific interpretation is up to the
   assessment, which should skip clips whose ``activity`` is not ``running``.
+* Side views, left/right: the legs' labels are fixed per frame by continuity (``cleaning.fix_leg_swaps``),
+  then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: near foot
+  lands lower in the image, else the label majority); stances whose labels disagree are relabelled
+  and the pose cleaned again, so per-side metrics use the right leg.
 * Pelvic drop comes only from the waistband edge (``pose.features['waist_*']``), never from the hip
   landmarks; it is NaN with the clothing advice when the edge is not visible or not pelvis-attached.
 """
@@ -183,6 +187,25 @@ def _detect_with_time_scale(xy, t, facing, leg_px, method, config):
     return second if len(second[2]) > len(first[2]) else first
 
 
+def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, method, config):
+    """Side views: contacts alternate L, R, L, R. Events are detected once, their sides assigned by
+    the alternation (``events.assign_contact_sides``); where a stance's labels disagree, the legs are
+    anchored to the assigned side over that stance and the pose is cleaned again (continuity decides
+    between stances, ``cleaning.fix_leg_swaps``). Returns (clean, report, contacts relabelled)."""
+    contacts, rejected, _, _, time_scale = _detect_with_time_scale(clean.xy, clean.t_s, facing, leg_px, method, config)
+    # stances cut short where a label jumped to the other leg take part too (they merge with their other half)
+    cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
+    spm = spectral_cadence_spm(clean.xy, clean.t_s, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+    sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
+                                 step_s=60.0 / spm if np.isfinite(spm) else None)
+    anchors = ev.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
+    if sa.relabelled == 0 or not (anchors == 1).any():
+        return clean, rep, 0
+    raw_rel = np.where(anchors >= 0, anchors ^ rep.leg_swapped.astype(np.int8), -1)  # relative to the model's labels
+    clean2, rep2 = clean_pose(pose, config.cleaning, view=view_name, leg_anchors=raw_rel)
+    return clean2, rep2, sa.relabelled
+
+
 def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height") -> str:
     """Walking when the feet share the ground (median duty factor above 0.5 in a side view, 0.55 in
     other views, 0.65 with zeni events, whose toe-off comes late); otherwise running, whatever the
@@ -221,9 +244,15 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     facing = facing_sign(xy) if view.name in ("side", "oblique") else 1.0
     if view.name in ("side", "oblique"):
         view = ViewEstimate(view.name, view.confidence, "right" if facing > 0 else "left", view.source, view.reason)
-    near = "left" if facing > 0 else "right"
+    near = ev.near_side(facing)
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
     method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
+    if view.name in ("side", "oblique"):
+        clean, rep, n_relabelled = _labels_by_alternation(pose, clean, rep, view.name, facing, leg_px, method, config)
+        xy = clean.xy
+        if n_relabelled:
+            warnings.append(f"{n_relabelled} contacts were labelled with the wrong foot by the pose model; left/right "
+                            "were reassigned from the step alternation and the legs relabelled over those stances")
     if view.name in ("rear", "front") and config.events.method == "auto":
         method = "frontal"  # foot height fails from behind/in front (formcheck/frontal_events.py)
     elif view.name in ("rear", "front") and method == "zeni":
@@ -356,7 +385,7 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
             out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason=f"{NOT_MEASURABLE_PELVIS} ({waist_reason})")
             continue
         if spec.name.endswith(("_cm",)) and not np.isfinite(m_per_px) and spec.name != "overstride_cm":
-            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the runner's height (--height-m) for a pixel scale")
+            out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the runner's height for a pixel scale")
             continue
         if spec.name == "overstride_cm" and not np.isfinite(m_per_px):
             out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="needs the runner's height; see overstride_leg")

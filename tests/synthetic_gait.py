@@ -94,8 +94,16 @@ def side_runner(
     trunk_lean_deg: float = 8.0, vo_m: float = 0.08, facing: int = 1, px_per_m: float = 380.0,
     noise_px: float = 0.0, far_noise_px: float | None = None, swap_frames: int = 0, seed: int = 0,
     t0_s: float = 0.137, lift_m: float = 0.25, retract_m: float = 0.05,
+    swap_stretches: int = 0, near_floor_px: float = 0.0, mirror_labels: bool = False,
 ) -> tuple[PoseSeries, Truth]:
-    """Side-view treadmill runner. Returns (noisy PoseSeries, Truth)."""
+    """Side-view treadmill runner. Returns (noisy PoseSeries, Truth).
+
+    Label errors like a pose model's: ``swap_frames`` single frames with the legs' labels swapped;
+    ``swap_stretches`` stretches (about one stride each) whose leg labels are swapped from one
+    crossing of the ankles to a later one, so continuity shows no jump big enough to undo them;
+    ``mirror_labels`` swaps the legs' labels in every frame. ``near_floor_px`` moves the near leg
+    down in the image (a camera above the floor sees the near foot land lower).
+    """
     rng = np.random.default_rng(seed)
     stride_s = 120.0 / cadence_spm
     contact_s = duty * stride_s
@@ -142,7 +150,7 @@ def side_runner(
                 else:
                     put(side_lm(name, side), p)
     clean = xy.copy()
-    near = "left" if facing == 1 else "right"
+    near = "right" if facing == 1 else "left"  # travelling to image +x = seen from the runner's right
     far = "right" if near == "left" else "left"
     vis = np.full((n, 33), 0.95)
     far_ids = [int(lm) for lm in Landmark if lm.name.startswith(far.upper())]
@@ -151,6 +159,27 @@ def side_runner(
         xy = xy + rng.normal(0, noise_px, xy.shape)
         fn = far_noise_px if far_noise_px is not None else 1.5 * noise_px
         xy[:, far_ids] += rng.normal(0, np.sqrt(max(fn**2 - noise_px**2, 0)), (n, len(far_ids), 2))
+    if near_floor_px:
+        near_ids = [int(side_lm(n_, near)) for n_ in ("hip", "knee", "ankle", "heel", "foot_index")]
+        xy[:, near_ids, 1] += near_floor_px
+        clean[:, near_ids, 1] += near_floor_px
+    leg = ("knee", "ankle", "heel", "foot_index")
+    pairs = [(int(side_lm(n_, "left")), int(side_lm(n_, "right"))) for n_ in leg]
+
+    def swap_labels(frames):
+        for li, ri in pairs:
+            xy[np.ix_(frames, [li, ri])] = xy[np.ix_(frames, [ri, li])]
+
+    if swap_stretches:
+        dx = clean[:, int(Landmark.LEFT_ANKLE), 0] - clean[:, int(Landmark.RIGHT_ANKLE), 0]
+        cross = np.flatnonzero(np.sign(dx[1:]) != np.sign(dx[:-1])) + 1  # ankles pass each other
+        span = len(cross) // max(1, swap_stretches)
+        for k in range(swap_stretches):  # from one crossing to the 3rd after it (~1.5 strides)
+            i = k * span + span // 3
+            if i + 3 < len(cross):
+                swap_labels(np.arange(cross[i], cross[i + 3]))
+    if mirror_labels:
+        swap_labels(np.arange(n))
     if swap_frames:
         from formcheck.landmarks import mirror_index
 

@@ -46,3 +46,25 @@ def test_leg_swaps_corrected():
     fixed, swapped = fix_leg_swaps(np.array(pose.xy))
     assert swapped.sum() == 6
     assert np.allclose(fixed[:, L.LEFT_ANKLE], truth.xy_clean[:, L.LEFT_ANKLE])
+
+
+def test_leg_swap_fix_does_not_drift_into_stretches():
+    """A frame-by-frame fix that trusts its own corrected past can lock onto the wrong labels for
+    whole strides after one unclear frame; the whole-sequence fix swaps only the bad frames."""
+    pose, truth = side_runner(fps=60, duration_s=6, noise_px=3, swap_frames=8, seed=5)
+    fixed, swapped = fix_leg_swaps(np.array(pose.xy))
+    assert swapped.sum() == 8
+    err = np.linalg.norm(fixed[:, L.LEFT_ANKLE] - truth.xy_clean[:, L.LEFT_ANKLE], axis=1)
+    assert np.median(err) < 6 and (err > 40).sum() == 0
+
+
+def test_leg_swap_anchors_are_honoured():
+    pose, truth = side_runner(fps=60, duration_s=4, noise_px=0, swap_stretches=1, seed=3)
+    xy = np.array(pose.xy)
+    wrong = np.linalg.norm(xy[:, L.LEFT_ANKLE] - truth.xy_clean[:, L.LEFT_ANKLE], axis=1) > 1
+    assert wrong.sum() > 30  # a stretch from one ankle crossing to a later one
+    anchors = np.where(wrong, 1, 0)
+    anchors[::3] = -1  # free frames follow continuity
+    fixed, swapped = fix_leg_swaps(xy, anchors=anchors)
+    assert (swapped == wrong).all()
+    assert np.allclose(fixed[:, L.LEFT_ANKLE], truth.xy_clean[:, L.LEFT_ANKLE])
