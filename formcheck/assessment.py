@@ -10,6 +10,7 @@ Rating a metric (``rate_metrics``)
        adequate confidence (e.g. low cadence + overstride).
     4. A flag from a metric whose confidence is below ``rules.confidence.min_for_flag`` is downgraded
        to watch, with the reason, unless a confident partner agrees: it cannot flag on its own.
+       Below ``rules.confidence.min_to_rate`` a metric is not rated at all ("unrated", information only).
 
 Ranking contributors (``rank_contributors``)
     score = location fit (primary 10, secondary 5) + 1 per matching "when it hurts" word
@@ -295,6 +296,7 @@ def rate_metrics(metrics: Mapping, knowledge: Knowledge, runner=None) -> tuple[M
     speed = getattr(runner, "treadmill_speed_mps", None)
     height = getattr(runner, "height_m", None)
     min_conf = float(knowledge.rules["confidence"]["min_for_flag"])
+    min_rate = float(knowledge.rules["confidence"]["min_to_rate"])
     raw = {n: _rate_one(n, mv, knowledge.metrics.get(n), speed, height) for n, mv in metrics.items()}
 
     def partners(spec: MetricSpec) -> list[MetricStatus]:
@@ -310,7 +312,11 @@ def rate_metrics(metrics: Mapping, knowledge: Knowledge, runner=None) -> tuple[M
             status = "flag"
             notes.append(f"Flagged as a pattern together with {', '.join(p.label.lower() for p in agree)} "
                          f"(evidence {spec.flag_with_evidence.grade}).")
-        if status == "flag" and st.confidence < min_conf and not agree:
+        if status in ("typical", "watch", "flag") and st.confidence < min_rate:
+            status = "unrated"
+            notes.append(f"Confidence {st.confidence:.2f} is below {min_rate:g}: too uncertain to rate; "
+                         "shown for information only.")
+        elif status == "flag" and st.confidence < min_conf and not agree:
             status = "watch"
             notes.append(f"Confidence {st.confidence:.2f} is below {min_conf:g}: a low-confidence measurement "
                          "cannot raise a flag on its own, so it is shown as 'watch'.")

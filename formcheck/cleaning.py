@@ -3,7 +3,9 @@
 Order in ``clean_pose`` (each step returns new arrays, nothing is mutated, nothing dropped silently;
 the counts of every change land in ``CleaningReport``):
 
-1. ``mask_low_visibility`` - points whose MediaPipe visibility is below ``min_visibility`` -> NaN.
+1. ``mask_low_visibility`` - points whose MediaPipe visibility is below ``min_visibility`` -> NaN;
+   ``mask_out_of_frame`` - points placed outside the picture (BlazePose extrapolates a whole body
+   even when only the legs are in view; such points are guesses, e.g. a "trunk" above the frame).
 2. ``assign_sides_by_view`` - rear view: the runner's left is on image left; front view: on image
    right. BlazePose sometimes reads a back as a face and mirrors every label; frames whose hip and
    shoulder order contradicts the view get all left/right labels swapped.
@@ -57,6 +59,18 @@ class CleaningReport:
     interpolated: int
     still_missing: int
     leg_swapped: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)  # (T,) bool
+    masked_out_of_frame: int = 0
+
+
+def mask_out_of_frame(xy: np.ndarray, *, width_px: int, height_px: int, margin_frac: float = 0.02
+                      ) -> tuple[np.ndarray, int]:
+    """NaN for points more than ``margin_frac`` of the frame size outside the picture; (new xy, count)."""
+    mx, my = margin_frac * width_px, margin_frac * height_px
+    x, y = xy[..., 0], xy[..., 1]
+    bad = np.isfinite(x) & ((x < -mx) | (x > width_px + mx) | (y < -my) | (y > height_px + my))
+    out = xy.copy()
+    out[bad] = np.nan
+    return out, int(bad.sum())
 
 
 def mask_low_visibility(xy: np.ndarray, visibility: np.ndarray, *, min_visibility: float) -> tuple[np.ndarray, int]:
@@ -258,6 +272,7 @@ def clean_pose(pose: PoseSeries, cfg: CleaningConfig = CleaningConfig(), *, view
     labels of ``pose`` (-1 free, 0 labels right, 1 legs swapped), e.g. from the step alternation.
     """
     xy, n_mask = mask_low_visibility(pose.xy, pose.visibility, min_visibility=cfg.min_visibility)
+    xy, n_off = mask_out_of_frame(xy, width_px=pose.meta.width_px, height_px=pose.meta.height_px)
     xy, view_sw = assign_sides_by_view(xy, view=view)
     if view in ("side", "oblique"):
         xy, leg_sw = fix_leg_swaps(xy, anchors=leg_anchors)
@@ -274,5 +289,6 @@ def clean_pose(pose: PoseSeries, cfg: CleaningConfig = CleaningConfig(), *, view
         interpolated=n_fill,
         still_missing=int((~np.isfinite(xy[..., 0])).sum()),
         leg_swapped=leg_sw,
+        masked_out_of_frame=n_off,
     )
     return dataclasses.replace(pose, xy=xy), report

@@ -430,7 +430,7 @@ def parse_knowledge(raw: Mapping[str, Mapping]) -> Knowledge:
 
 
 def _parse_rules(t: Mapping, src: Mapping) -> dict:
-    required = {"confidence": ("min_for_flag",), "asymmetry": ("si_pct",),
+    required = {"confidence": ("min_for_flag", "min_to_rate"), "asymmetry": ("si_pct",),
                 "retest": ("after_weeks", "cadence_first_step_pct", "cadence_second_step_pct",
                            "cadence_first_step_weeks", "setup"),
                 "plan": ("max_cues", "max_exercises")}

@@ -9,12 +9,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from formcheck import __version__
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoRunnerDetectedError
 from formcheck.types import Analysis, PoseSeries, RunnerInfo
 
 MIN_DETECTION_RATE = 0.5  # below this share of frames with a pose, there is no runner to analyse
+MIN_UPRIGHT_FRAC = 0.6  # share of detected frames whose shoulders are above the hips
 FEATURES_ID = "waist-v1"  # bump when pelvis_edge.waistband_features changes
 
 
@@ -58,6 +61,11 @@ def analyze_pose(pose: PoseSeries, runner: RunnerInfo = RunnerInfo(), config: An
         raise NoRunnerDetectedError(
             f"{pose.meta.path.name}: no runner detected (a person was found in {pose.detection_rate:.0%} of "
             f"{len(pose)} frames; at least {MIN_DETECTION_RATE:.0%} needed) - film the whole body, one person in frame")
+    upright = upright_fraction(pose)
+    if upright < MIN_UPRIGHT_FRAC:
+        raise NoRunnerDetectedError(
+            f"{pose.meta.path.name}: no whole runner in view (the shoulders are above the hips in only {upright:.0%} "
+            "of frames: the body is only partly in the picture, or the video is rotated) - film the whole body")
     from formcheck.gait import analyze_gait
 
     gait = analyze_gait(pose, runner, config)
@@ -67,3 +75,18 @@ def analyze_pose(pose: PoseSeries, runner: RunnerInfo = RunnerInfo(), config: An
         warnings=tuple(warnings) + tuple(gait.warnings), config=config, formcheck_version=__version__,
         pose_seconds=pose_seconds,
     )
+
+
+def upright_fraction(pose: PoseSeries) -> float:
+    """Share of frames with a pose in which the shoulder midpoint is above the hip midpoint (image y down).
+
+    BlazePose always returns a whole skeleton; when only the legs are in view it invents a trunk,
+    often below the hips. Any real running view (side, rear, front) has the shoulders above the hips.
+    """
+    from formcheck.landmarks import Landmark as L
+
+    xy = pose.xy
+    sh = (xy[:, L.LEFT_SHOULDER, 1] + xy[:, L.RIGHT_SHOULDER, 1]) / 2
+    hip = (xy[:, L.LEFT_HIP, 1] + xy[:, L.RIGHT_HIP, 1]) / 2
+    ok = np.isfinite(sh) & np.isfinite(hip)
+    return float(np.mean(sh[ok] < hip[ok])) if ok.any() else 0.0

@@ -101,9 +101,13 @@ def metronome_bpm(cadence_spm: float, increase_pct: float) -> int:
     return int(math.floor(cadence_spm * (1.0 + increase_pct / 100.0) + 0.5))
 
 
-def _cadence(metrics: Mapping) -> float | None:
+def _cadence(metrics: Mapping, statuses=()) -> float | None:
+    """The runner's own cadence for a metronome BPM; None when unmeasured or too uncertain to rate."""
     mv = metrics.get("cadence_spm")
     v = getattr(mv, "value", None)
+    st = next((s for s in statuses if s.name == "cadence_spm"), None)
+    if st is not None and st.status in ("not_measured", "unrated"):
+        return None
     return float(v) if v is not None and math.isfinite(v) else None
 
 
@@ -128,7 +132,7 @@ def _select_cues(statuses, contributors, metrics, kn: Knowledge) -> tuple[Planne
             scored.append((score, cue, why))
     scored.sort(key=lambda t: (-t[0], t[1].priority, t[1].id))
     rules = kn.rules["retest"]
-    cadence = _cadence(metrics)
+    cadence = _cadence(metrics, statuses)
     out, families = [], set()
     for _score, cue, why in scored:
         if cue.family in families:

@@ -1,0 +1,65 @@
+"""The pure core ``analyze_pose``: refusals before any gait analysis, and invariances of the result."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck.errors import NoRunnerDetectedError
+from formcheck.pipeline import analyze_pose, upright_fraction
+from formcheck.types import PoseSeries, RunnerInfo
+from synthetic_gait import side_runner
+
+
+def test_no_pose_at_all_is_no_runner():
+    pose, _ = side_runner(duration_s=2.0)
+    empty = dataclasses.replace(pose, xy=np.full_like(pose.xy, np.nan))
+    with pytest.raises(NoRunnerDetectedError, match="no runner detected"):
+        analyze_pose(empty, RunnerInfo(view="side"))
+
+
+def test_legs_only_skeleton_is_refused():
+    """BlazePose invents a trunk when only the legs are in view, often below the hips."""
+    pose, _ = side_runner(duration_s=4.0)
+    xy = pose.xy.copy()
+    hip_y = xy[:, 23:25, 1].mean(axis=1, keepdims=True)
+    xy[:, 11:13, 1] = 2 * hip_y - xy[:, 11:13, 1]  # shoulders mirrored below the hips
+    legs_only = dataclasses.replace(pose, xy=xy)
+    assert upright_fraction(pose) == 1.0 and upright_fraction(legs_only) == 0.0
+    with pytest.raises(NoRunnerDetectedError, match="no whole runner in view"):
+        analyze_pose(legs_only, RunnerInfo(view="side"))
+
+
+def _mirror_x(pose: PoseSeries) -> PoseSeries:
+    xy = pose.xy.copy()
+    xy[..., 0] = pose.meta.width_px - xy[..., 0]
+    return dataclasses.replace(pose, xy=xy)
+
+
+def _scale(pose: PoseSeries, k: float) -> PoseSeries:
+    meta = dataclasses.replace(pose.meta, width_px=int(pose.meta.width_px * k), height_px=int(pose.meta.height_px * k))
+    return dataclasses.replace(pose, xy=pose.xy * k, meta=meta)
+
+
+def _shift_time(pose: PoseSeries, dt: float) -> PoseSeries:
+    return dataclasses.replace(pose, t_s=pose.t_s + dt)
+
+
+ANGLES_AND_RATIOS = ("cadence_spm", "stride_time_s", "trunk_lean_deg", "knee_flexion_ic_deg", "overstride_leg",
+                     "shank_angle_ic_deg", "stride_length_m")
+
+
+@pytest.mark.parametrize("transform", [_mirror_x, lambda p: _scale(p, 0.5), lambda p: _shift_time(p, 3.7)],
+                         ids=["mirror", "scale", "time-shift"])
+def test_side_view_metrics_are_invariant(transform):
+    """Running the other way, a smaller image or a later start must not change side-view metrics."""
+    pose, _ = side_runner(duration_s=8.0, noise_px=1.0, seed=3)
+    runner = RunnerInfo(view="side", treadmill_speed_mps=3.0)
+    a = analyze_pose(pose, runner)
+    b = analyze_pose(transform(pose), runner)
+    for name in ANGLES_AND_RATIOS:
+        va, vb = a.metrics[name].value, b.metrics[name].value
+        assert np.isfinite(va), name
+        assert vb == pytest.approx(va, rel=0.02, abs=0.5), name
