@@ -27,12 +27,18 @@ def output_size(width: int, height: int, max_side: int = MAX_SIDE_PX) -> tuple[i
     return w - w % 2, h - h % 2, scale
 
 
+WAIST_COLOUR = (255, 60, 200)  # magenta: the pelvis line formcheck measured (rear/front views)
+
+
 def draw_frame(rgb: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray, *, min_visibility: float = 0.3,
-               in_contact: dict[str, bool] | None = None, lines: tuple[str, ...] = ()) -> np.ndarray:
+               in_contact: dict[str, bool] | None = None, lines: tuple[str, ...] = (),
+               waist: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """Return a copy of ``rgb`` with the skeleton, contact markers and text lines drawn on it.
 
     ``xy_px`` are landmark positions in this image's pixels (33, 2); NaN or low-visibility points
-    are not drawn. ``in_contact`` marks feet on the ground with a filled disc under the heel.
+    are not drawn. ``in_contact`` marks feet on the ground with a ring under the heel. ``waist`` =
+    (centre x, centre y, tilt deg (+ image-right end lower), width) of the waistband edge, in this
+    image's pixels: drawn as the line pelvic drop is measured from.
     """
     out = rgb.copy()
     h = out.shape[0]
@@ -52,6 +58,10 @@ def draw_frame(rgb: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray, *, mi
         heel = Landmark.LEFT_HEEL if side == "left" else Landmark.RIGHT_HEEL
         if on and ok[heel]:
             cv2.circle(out, tuple(pts[heel]), rad * 3, COLOURS[side], thick, cv2.LINE_AA)
+    if waist is not None and np.all(np.isfinite(waist)):
+        cx, cy, tilt, width = waist
+        dx, dy = 0.5 * width * np.cos(np.radians(tilt)), 0.5 * width * np.sin(np.radians(tilt))
+        cv2.line(out, (int(cx - dx), int(cy - dy)), (int(cx + dx), int(cy + dy)), WAIST_COLOUR, thick + 1, cv2.LINE_AA)
     scale = h / 900
     for i, text in enumerate(lines):
         org = (int(12 * scale) + 4, int((34 + 34 * i) * scale) + 6)
@@ -82,6 +92,8 @@ def write_annotated_video(analysis, out_path: str | Path, *, progress: Callable[
     fps = meta.container_fps  # playback keeps the file's own timing (slow motion stays slow)
     out_path = Path(out_path)
     n = len(pose)
+    pelvic = analysis.metrics.get("pelvic_drop_deg") if analysis.metrics else None
+    show_waist = pelvic is not None and pelvic.measured  # only a line that was actually used
     with H264Writer(out_path, w, h, fps=fps) as writer:
         for k, (idx, t, rgb) in enumerate(iter_frames(meta)):
             if scale < 1.0:
@@ -89,8 +101,17 @@ def write_annotated_video(analysis, out_path: str | Path, *, progress: Callable[
             i = row_of.get(idx)
             if i is not None:
                 on = {s: bool(m[idx]) for s, m in contact.items() if idx < len(m)}
-                rgb = draw_frame(rgb, pose.xy[i] * scale, pose.visibility[i], in_contact=on, lines=lines)
+                rgb = draw_frame(rgb, pose.xy[i] * scale, pose.visibility[i], in_contact=on, lines=lines,
+                                 waist=_waist_line(pose, i, scale) if show_waist else None)
             writer.write(rgb, t / meta.time_scale)
             if progress:
                 progress(k + 1, n)
     return out_path
+
+
+def _waist_line(pose, i: int, scale: float) -> tuple[float, float, float, float] | None:
+    f = pose.features
+    if not {"waist_tilt_deg", "waist_y_px", "waist_width_px"} <= set(f):
+        return None
+    cx = np.nanmean(pose.xy[i, [23, 24], 0])
+    return (cx * scale, f["waist_y_px"][i] * scale, float(f["waist_tilt_deg"][i]), f["waist_width_px"][i] * scale)
