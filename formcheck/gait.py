@@ -10,7 +10,7 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   One or two strides that match the spectral cadence are a result, with a warning and low confidence.
 * Slowed footage: feet alternating below 100 steps/min -> event windows stretched by that factor
   (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
-  ``--capture-fps`` and every confidence capped at 0.2. Side view: when ``height`` events are too
+  ``--capture-fps`` and every confidence capped at 0.2. Side view: when the default events are too
   few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported).
 * Walking (median duty factor > 0.5 in a side view, or a cadence below 135 spm with no flight
   phase in rear/front views): temporal metrics are reported with a "walking, not running" caveat in
@@ -152,14 +152,18 @@ def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tup
 
 
 def _steady(strides: pd.DataFrame, config: AnalysisConfig) -> bool:
-    """Enough strides with regular stride times (IQR <= 25 % of the median)."""
+    """Enough strides with regular stride times (IQR <= 25 % of the median) and regular steps (the
+    step-time test ``analyze_gait`` applies later, so a fallback is tried before a refusal)."""
     if len(strides) < config.events.min_strides:
         return False
     st = strides.stride_time_s.to_numpy()
-    return (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) <= MAX_STRIDE_IQR
+    if (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) > MAX_STRIDE_IQR:
+        return False
+    stp = strides.step_time_s.to_numpy()
+    return len(stp) < 4 or (np.percentile(stp, 75) - np.percentile(stp, 25)) / np.median(stp) <= MAX_STEP_IQR
 
 
-def _detect(xy, t, facing, leg_px, method, config, time_scale):
+def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True):
     ec = config.events
     if method == "frontal":
         contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=ec.min_contact_time_s,
@@ -167,43 +171,55 @@ def _detect(xy, t, facing, leg_px, method, config, time_scale):
         strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
         return contacts, rejected, strides, bad, time_scale
     contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method, time_scale=time_scale,
+                                            merge_lifts=merge_lifts,
                                             min_contact_time_s=ec.min_contact_time_s, max_contact_time_s=ec.max_contact_time_s)
     strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
     return contacts, rejected, strides, bad, time_scale
 
 
-def _detect_with_time_scale(xy, t, facing, leg_px, method, config):
+def _detect_with_time_scale(xy, t, facing, leg_px, method, config, merge_lifts=True):
     """Events at real-time pace; when that finds fewer than ``min_strides`` strides and the feet
     alternate much slower than any gait (a step rate below ``SLOW_GAIT_SPM`` from the foot-height
     difference, i.e. slowed footage), again with every window stretched by the time scale; the
     attempt with more valid strides wins."""
-    first = _detect(xy, t, facing, leg_px, method, config, 1.0)
+    first = _detect(xy, t, facing, leg_px, method, config, 1.0, merge_lifts)
     if len(first[2]) >= config.events.min_strides:
         return first
     rate = stride_rate_spm(xy, t)
     if not (np.isfinite(rate) and rate < SLOW_GAIT_SPM):
         return first
-    second = _detect(xy, t, facing, leg_px, method, config, SLOW_GAIT_SPM / rate)
+    second = _detect(xy, t, facing, leg_px, method, config, SLOW_GAIT_SPM / rate, merge_lifts)
     return second if len(second[2]) > len(first[2]) else first
 
 
-def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, method, config):
-    """Side views: contacts alternate L, R, L, R. Events are detected once, their sides assigned by
-    the alternation (``events.assign_contact_sides``); where a stance's labels disagree, the legs are
+def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, passes: int = 3):
+    """Side views: contacts alternate L, R, L, R. Events are detected, their sides assigned by the
+    alternation (``events.assign_contact_sides``; stances from the ``height`` method); where a stance's labels disagree, the legs are
     anchored to the assigned side over that stance and the pose is cleaned again (continuity decides
-    between stances, ``cleaning.fix_leg_swaps``). Returns (clean, report, contacts relabelled)."""
-    contacts, rejected, _, _, time_scale = _detect_with_time_scale(clean.xy, clean.t_s, facing, leg_px, method, config)
-    # stances cut short where a label jumped to the other leg take part too (they merge with their other half)
-    cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
-    spm = spectral_cadence_spm(clean.xy, clean.t_s, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
-    sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
-                                 step_s=60.0 / spm if np.isfinite(spm) else None)
-    anchors = ev.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
-    if sa.relabelled == 0 or not (anchors == 1).any():
-        return clean, rep, 0
-    raw_rel = np.where(anchors >= 0, anchors ^ rep.leg_swapped.astype(np.int8), -1)  # relative to the model's labels
-    clean2, rep2 = clean_pose(pose, config.cleaning, view=view_name, leg_anchors=raw_rel)
-    return clean2, rep2, sa.relabelled
+    between stances, ``cleaning.fix_leg_swaps``). Repeated (up to ``passes`` times) while contacts
+    still change sides: cleaner labels give cleaner contacts. Returns (clean, report, contacts
+    relabelled in the first pass)."""
+    first = None
+    anchors_raw = None
+    for _ in range(passes):
+        # stances from the foot height alone: which foot is on the floor, whatever the event method
+        contacts, rejected, _, _, time_scale = _detect_with_time_scale(clean.xy, clean.t_s, facing, leg_px, "height", config,
+                                                                       merge_lifts=False)
+        # stances cut short where a label jumped to the other leg take part too (they merge with their other half)
+        cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
+        spm = spectral_cadence_spm(clean.xy, clean.t_s, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+        sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
+                                     step_s=60.0 / spm if np.isfinite(spm) else None)
+        first = sa.relabelled if first is None else first
+        anchors = ev.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
+        if sa.relabelled == 0 or not (anchors == 1).any():
+            break
+        new = np.where(anchors >= 0, anchors ^ rep.leg_swapped.astype(np.int8), -1)  # relative to the model's labels
+        if anchors_raw is not None:  # keep earlier passes' anchors where this pass has none
+            new = np.where(new >= 0, new, anchors_raw)
+        anchors_raw = new
+        clean, rep = clean_pose(pose, config.cleaning, view=view_name, leg_anchors=anchors_raw)
+    return clean, rep, first or 0
 
 
 def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height") -> str:
@@ -248,7 +264,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
     method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
     if view.name in ("side", "oblique"):
-        clean, rep, n_relabelled = _labels_by_alternation(pose, clean, rep, view.name, facing, leg_px, method, config)
+        clean, rep, n_relabelled = _labels_by_alternation(pose, clean, rep, view.name, facing, leg_px, config)
         xy = clean.xy
         if n_relabelled:
             warnings.append(f"{n_relabelled} contacts were labelled with the wrong foot by the pose model; left/right "

@@ -1,4 +1,11 @@
-"""Events vs force-plate contacts on the projected RBDS001 T25 mocap (skipped without shared data)."""
+"""Events vs force-plate contacts on the projected RBDS001 T25 mocap (skipped without shared data).
+
+Targets (issue): cadence within 0.5 spm of 157.0, IC median |error| <= 10 ms, TO <= 15 ms, at 60
+and 120 fps. Measured with the default method (``hybrid``, one noise seed here; the two-seed table
+is in ``formcheck/events.py``): TO 6 / 5 ms and cadence 157.2 at 60 fps meet them; IC 14 ms at 60 fps
+and 11 ms at 120 fps, and cadence 156.3 at 120 fps, miss them. For the misses the test asserts the
+measured level (with a small margin) so a regression fails; the target is in the comment.
+"""
 
 import sys
 from pathlib import Path
@@ -10,11 +17,46 @@ DATA = ROOT.parent / "shared" / "data" / "mocap"
 pytestmark = pytest.mark.skipif(not (DATA / "BMCRIC_RBDS001runT25forces.txt").exists(), reason="shared mocap absent")
 
 
-def test_cadence_from_projected_mocap():
+@pytest.fixture(scope="module")
+def table():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from events_mocap import run
 
-    table = run(DATA, seeds=1, fps_list=(60.0,))
-    row = table[table.method == "height"].iloc[0]
-    assert row.true_contacts >= 77
-    assert abs(row.cadence_spm - 157.0) <= 0.5
+    return run(DATA, seeds=1, methods=("height", "hybrid"))
+
+
+def _row(table, fps, method="hybrid"):
+    return table[(table.fps == fps) & (table.method == method)].iloc[0]
+
+
+def test_default_is_hybrid():
+    from formcheck.events import DEFAULT_METHOD
+
+    assert DEFAULT_METHOD == "hybrid"
+
+
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_every_contact_kept(table, fps):
+    r = _row(table, fps)
+    assert r.true_contacts == 77 and r.matched >= 76
+
+
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_toe_off_target(table, fps):
+    r = _row(table, fps)
+    assert r.tc_abs_med_ms <= 15.0  # target met (6 / 5 ms)
+    # the height toe-off alone comes ~25 ms early here (the toe point rises before the force ends)
+    assert _row(table, fps, "height").tc_med_ms < -15.0
+
+
+@pytest.mark.parametrize("fps,level", [(60.0, 16.0), (120.0, 12.0)])
+def test_initial_contact_level(table, fps, level):
+    r = _row(table, fps)
+    # target 10 ms: missed at 60 fps (14 ms, landmark noise; 7 ms without) and at 120 fps (11 ms)
+    assert r.ic_abs_med_ms <= level and abs(r.ic_med_ms) <= 8.0
+
+
+def test_cadence(table):
+    assert abs(_row(table, 60.0).cadence_spm - 157.0) <= 0.5  # target met (157.2)
+    # target missed at 120 fps (156.3: IC jitter in a median of 76 stride times); measured level held
+    assert abs(_row(table, 120.0).cadence_spm - 157.0) <= 0.8
