@@ -22,8 +22,8 @@ SLOWMO = ("run_side_treadmill__mhuang24_slow_lab", "run_side_overground__becklab
           "run_side_overground__becklabs_legs_closeup", "run_front_overground__sreevijnya_run")
 KNOWN_SHORT = {
     "run_side_overground__becklabs_silhouette": "stride times irregular (IQR 40%): low-contrast silhouette, legs mis-tracked",
-    "run_side_overground__becklabs_legs_closeup": "1.1 s, legs only (no hips in frame), starts with a scene cut: 3 zeni strides at "
-                                                  "442 spm against 156 spectral (warned, confidence 0.05), not a slow-motion reading",
+    "run_side_overground__becklabs_legs_closeup": "1.1 s, legs only (no hips in frame), starts with a scene cut: refused as a "
+                                                  "legs-only skeleton (events alone give 3 zeni strides at 442 spm vs 156 spectral)",
     "run_side_treadmill__mhuang24_slow_lab": "5.6x slowed, the swing leg's landmarks jump between frames: the zeni fallback keeps 1-3 "
                                              "strides depending on single-frame left/right choices (analysed with the old frame-by-frame "
                                              "swap fix, refused with the whole-sequence fix: 1 stride at 29 vs 18 spm spectral)",
