@@ -39,7 +39,7 @@ import pandas as pd
 
 from formcheck.config import AnalysisConfig
 from formcheck.errors import ConfigError, FormcheckError
-from formcheck.types import RunnerInfo
+from formcheck.types import KMH_PER_MPS, RunnerInfo
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ SUMMARY_ID_COLUMNS = ["clip", "athlete", "date", "view", "side"]
 FAILURE_COLUMNS = ["clip", "path", "reason"]
 MANIFEST_COLUMNS = ("path", "athlete", "view", "height_cm", "treadmill_speed_kmh", "treadmill_speed_mps",
                     "capture_fps", "date", "notes")
-KMH_PER_MPS = 3.6
 PROGRESS_INTERVAL_S = 0.25
 
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import click
 
+from formcheck.cli_options import runner_from_options, runner_options
 from formcheck.errors import FormcheckError
 from formcheck.symptoms import symptom_options
-
-KMH_PER_MPS = 3.6
 
 
 def _fail(message: str) -> None:
@@ -31,20 +30,6 @@ def main(verbose: int) -> None:
     """formcheck - running-form analysis from video."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-
-
-def runner_from_options(view: str, height_cm: float | None, speed_kmh: float | None, speed_mps: float | None,
-                        capture_fps: float | None, athlete: str | None = None):
-    from formcheck.types import RunnerInfo
-
-    if speed_kmh is not None and speed_mps is not None:
-        raise click.UsageError("give the treadmill speed once: --treadmill-speed-kmh or --treadmill-speed-mps")
-    speed = speed_mps if speed_mps is not None else (speed_kmh / KMH_PER_MPS if speed_kmh is not None else None)
-    try:
-        return RunnerInfo(view=view, height_m=height_cm / 100 if height_cm else None, treadmill_speed_mps=speed,
-                          capture_fps=capture_fps, athlete=athlete)
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
 
 
 def _progress_bar():
@@ -99,12 +84,7 @@ def print_summary(a, out_dir: Path, wall_s: float) -> None:
 
 @main.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--view", type=click.Choice(["auto", "side", "rear", "front"]), default="auto", show_default=True,
-              help="Camera view; auto detects it.")
-@click.option("--height-cm", type=click.FloatRange(80, 250), help="Runner height, for metres in side view.")
-@click.option("--treadmill-speed-kmh", type=click.FloatRange(1, 40), help="Belt speed (treadmill clips).")
-@click.option("--treadmill-speed-mps", type=click.FloatRange(0.3, 12), help="Belt speed in m/s.")
-@click.option("--capture-fps", type=click.FloatRange(1, 2000), help="Real capture rate of a slow-motion clip.")
+@runner_options()
 @click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [default: formcheck-results/<clip>].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML file with tuning settings.")

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
+from formcheck.cli_options import runner_from_options, runner_options
 from formcheck.errors import FormcheckError
-
-KMH_PER_MPS = 3.6
 
 
 def _fail(message: str) -> None:
@@ -33,8 +32,14 @@ class RichBatchProgress:
     """Two bars on stderr: clips done, and frames done over all clips (with ETA)."""
 
     def __init__(self) -> None:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("eta"), TimeRemainingColumn(), console=_console(stderr=True), transient=True)
@@ -100,12 +105,7 @@ def _print_batch_report(report, out_dir: Path) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("formcheck-results"),
               show_default=True, help="Output folder: one folder per clip plus the batch tables.")
-@click.option("--view", type=click.Choice(["auto", "side", "rear", "front"]), default="auto", show_default=True,
-              help="Camera view (manifest rows override).")
-@click.option("--height-cm", type=click.FloatRange(80, 250), help="Runner height (manifest rows override).")
-@click.option("--treadmill-speed-kmh", type=click.FloatRange(1, 40), help="Belt speed (treadmill clips).")
-@click.option("--treadmill-speed-mps", type=click.FloatRange(0.3, 12), help="Belt speed in m/s.")
-@click.option("--capture-fps", type=click.FloatRange(1, 2000), help="Real capture rate of slow-motion clips.")
+@runner_options(" Manifest rows override it.")
 @click.option("--athlete", help="Athlete name: records the results in the history database.")
 @click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), help="Session date [default: file date].")
 @click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="full", show_default=True)
@@ -127,10 +127,8 @@ def batch(inputs, out_dir, view, height_cm, treadmill_speed_kmh, treadmill_speed
     capture_fps, date, notes. Exit code 1 when any clip failed (see failures.csv).
     """
     from formcheck.batch import ClipSpec, collect_inputs, make_executor, run_batch
-    from formcheck.cli import runner_from_options
     from formcheck.config import load_config
 
-    os.environ.setdefault("GLOG_minloglevel", "2")  # inherited by spawned workers
     runner = runner_from_options(view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps, athlete)
     defaults = ClipSpec(Path("."), runner, athlete, date.date().isoformat() if date else None)
     try:

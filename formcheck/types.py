@@ -21,6 +21,8 @@ import numpy as np
 
 from formcheck.landmarks import N_LANDMARKS, Landmark
 
+KMH_PER_MPS = 3.6  # km/h in one m/s
+
 View = Literal["side", "rear", "front"]
 ViewChoice = Literal["auto", "side", "rear", "front"]
 
