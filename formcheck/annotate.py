@@ -115,3 +115,37 @@ def _waist_line(pose, i: int, scale: float) -> tuple[float, float, float, float]
         return None
     cx = np.nanmean(pose.xy[i, [23, 24], 0])
     return (cx * scale, f["waist_y_px"][i] * scale, float(f["waist_tilt_deg"][i]), f["waist_width_px"][i] * scale)
+
+
+def key_frame_at_contact(analysis, *, side: str | None = None) -> tuple[str, np.ndarray] | None:
+    """(caption, RGB image) of the clip's frame at a typical initial contact, skeleton and angles drawn.
+
+    Side views: the near leg's contact whose knee flexion is the median of that leg's contacts, with
+    the knee flexion and shank angle written on the frame. Reads the clip (an edge function).
+    """
+    strides = analysis.strides
+    if strides is None or not len(strides) or analysis.view is None or analysis.view.name not in ("side", "oblique"):
+        return None
+    pose = analysis.clean if analysis.clean is not None else analysis.pose
+    cols = [c for c in ("knee_flexion_ic_deg", "shank_angle_ic_deg") if c in strides]
+    rows = strides[np.isfinite(strides[cols[0]].astype(float))] if cols else strides.iloc[0:0]
+    if side is None and len(rows):
+        side = rows["side"].value_counts().idxmax()
+    rows = rows[rows["side"] == side]
+    if not len(rows):
+        return None
+    med = rows[cols[0]].astype(float).median()
+    row = rows.iloc[int(np.argmin(np.abs(rows[cols[0]].astype(float) - med)))]
+    frame_idx = int(row["start"])
+    i = int(np.searchsorted(pose.frame, frame_idx))
+    if i >= len(pose) or pose.frame[i] != frame_idx:
+        return None
+    meta = analysis.meta
+    w, h, scale = output_size(meta.width_px, meta.height_px, max_side=960)
+    for idx, _t, rgb in iter_frames(meta, start=frame_idx, stop=frame_idx + 1):
+        if scale < 1.0:
+            rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+        text = tuple(f"{c.replace('_ic_deg', '').replace('_', ' ')} {float(row[c]):.0f} deg" for c in cols)
+        img = draw_frame(rgb, pose.xy[i] * scale, pose.visibility[i], in_contact={side: True}, lines=text)
+        return (f"{meta.path.name}: {side} foot at initial contact (frame {idx}, a typical contact of that leg)", img)
+    return None

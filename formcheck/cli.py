@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 bad input or a failed clip (one-line message, no traceback),
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sys
@@ -97,9 +98,12 @@ def print_summary(a, out_dir: Path, wall_s: float) -> None:
 @click.option("--athlete", help="Record the results in the athlete's history database.")
 @click.option("--date", "session_date", help="Session date for the history (YYYY-MM-DD, default today).")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), help="History database [default: <out>/formcheck.sqlite].")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Assess the session and write report.html / report.md.")
 @symptom_options
 def analyze(videos, view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps, model, out_dir,
-            config_path, workers, no_cache, no_video, from_landmarks, athlete, session_date, db_path, symptoms):
+            config_path, workers, no_cache, no_video, from_landmarks, athlete, session_date, db_path, report,
+            symptoms):
     """Analyse clips of one runner: landmarks, annotated video, gait metrics, assessment and report.
 
     Several clips (e.g. a side and a rear view) are combined into one session: each metric comes from
@@ -122,7 +126,7 @@ def analyze(videos, view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, c
         except FormcheckError as e:
             failures.append(video)
             click.echo(f"error: {e}", err=True)
-    if analyses:
+    if analyses and report:
         write_session(analyses, root, runner, symptoms)
         if athlete:
             from formcheck.history import default_db_path, record_analysis
@@ -186,25 +190,47 @@ def write_session(analyses, out_dir: Path, runner, symptoms) -> None:
     (out_dir / "report.html").write_text(render_html(assessment, title=title, subtitle=subtitle, warnings=warnings,
                                                      images=report_images(analyses)))
     (out_dir / "report.md").write_text(render_markdown(assessment, title=title, subtitle=subtitle, warnings=warnings))
+    assessed = to_json_dict(assessment)
     write_json(_clean({"clips": [str(a.meta.path) for a in analyses],
                        "metrics": {k: metric_dict(m) for k, m in metrics.items()},
-                       "assessment": to_json_dict(assessment)}), out_dir / "session.json")
+                       "assessment": assessed}), out_dir / "session.json")
+    if len(analyses) == 1 and (out_dir / "analysis.json").exists():  # one clip: its analysis.json carries it
+        doc = json.loads((out_dir / "analysis.json").read_text())
+        doc.update({k: assessed[k] for k in ("findings", "contributors", "plan", "red_flags")})
+        doc["assessment"] = assessed
+        write_json(doc, out_dir / "analysis.json")
     print_assessment(assessment, out_dir)
 
 
+SERIES_FOR_REPORT = (("cadence_spm", "cadence", "steps/min"), ("knee_flexion_ic_deg", "knee flexion at contact", "deg"),
+                     ("pelvic_drop_deg", "contralateral pelvic drop", "deg"), ("step_width_cm", "step width", "cm"))
+
+
 def report_images(analyses) -> list[tuple[str, bytes]]:
-    """Gait-cycle curves (left vs right) for the report, as PNG bytes."""
+    """Key frame at initial contact, gait-cycle curves (left vs right) and per-stride series, as PNGs."""
+    import cv2
+
     from formcheck import plots
+    from formcheck.annotate import key_frame_at_contact
 
     images = []
     for a in analyses:
         if a.strides is None or not len(a.strides):
             continue
+        key = key_frame_at_contact(a)
+        if key is not None:
+            ok, png = cv2.imencode(".png", cv2.cvtColor(key[1], cv2.COLOR_RGB2BGR))
+            if ok:
+                images.append((key[0], png.tobytes()))
         label, signals = plots.cycle_signals(a)
         curves = plots.cycle_curves(signals, (a.clean or a.pose).t_s, a.strides)
         if curves:
             images.append((f"{a.meta.path.name}: {label} over the gait cycle",
                            plots.figure_png(plots.cycle_figure(curves, label, a.meta.path.name))))
+        for column, label, unit in SERIES_FOR_REPORT:
+            if column in plots.plottable_columns(a.strides, [column]):
+                fig = plots.stride_series_figure(a.strides, column, label, unit)
+                images.append((f"{a.meta.path.name}: {label}, stride by stride", plots.figure_png(fig)))
     return images
 
 
@@ -216,6 +242,12 @@ def print_assessment(assessment, out_dir: Path) -> None:
         con.print(f"[bold]possible contributor:[/] {c.chain}")
     for cue in assessment.plan.cues:
         con.print(f"[bold]cue:[/] {cue.text}")
+    for ex in assessment.plan.exercises:
+        con.print(f"[bold]exercise:[/] {ex.name} - {ex.dosage}")
+    if assessment.plan.suppressed:
+        con.print(f"[bold]no exercise programme:[/] {assessment.plan.suppressed_reason}")
+    if assessment.plan.retest is not None:
+        con.print(f"[bold]re-test:[/] {assessment.plan.retest.text}")
     con.print(f"report: {out_dir / 'report.html'}")
 
 
