@@ -125,7 +125,8 @@ def analyze(videos, view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, c
                                         from_landmarks=from_landmarks))
         except FormcheckError as e:
             failures.append(video)
-            click.echo(f"error: {e}", err=True)
+            msg = str(e) if video.name in str(e) else f"{video.name}: {e}"
+            click.echo(f"error: {msg}", err=True)
     if analyses and report:
         write_session(analyses, root, runner, symptoms)
         if athlete:
