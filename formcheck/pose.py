@@ -20,7 +20,6 @@ import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -205,10 +204,11 @@ def estimate_pose(meta: VideoMeta, cfg: PoseConfig = PoseConfig(), *, progress: 
     -------
     PoseSeries in image pixels, one row per decoded frame (NaN rows where no person was found).
     """
-    key = None
+    cache_file = None
     if cfg.cache:
         key = cache_key(file_sha256(meta.path), meta, cfg, features_id if frame_features else "")
-        cached = _load(_cache_root() / f"{key}.npz", meta, cfg) if (_cache_root() / f"{key}.npz").exists() else None
+        cache_file = _cache_root() / f"{key}.npz"
+        cached = _load(cache_file, meta, cfg) if cache_file.exists() else None
         if cached is not None:
             if progress:
                 progress(len(cached), len(cached))
@@ -244,12 +244,7 @@ def estimate_pose(meta: VideoMeta, cfg: PoseConfig = PoseConfig(), *, progress: 
                       visibility=np.stack(rows["visibility"]), presence=np.stack(rows["presence"]),
                       world=np.stack(rows["world"]), meta=meta, model=cfg.model,
                       model_sha256=BUNDLE_SHA256[cfg.model], features=feats)
-    if key is not None and not local_warnings:  # never cache a partial decode
-        _save(_cache_root() / f"{key}.npz", pose)
+    if cache_file is not None and not local_warnings:  # never cache a partial decode
+        _save(cache_file, pose)
     return pose
 
-
-def with_meta(pose: PoseSeries, meta: VideoMeta) -> PoseSeries:
-    """The same landmarks attached to other metadata (e.g. a corrected capture fps is *not* this: it
-    changes t_s; use it only for path changes)."""
-    return replace(pose, meta=meta)

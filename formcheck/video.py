@@ -81,13 +81,9 @@ def read_video_meta(path: str | Path, *, capture_fps: float | None = None) -> Vi
         else:
             raise VideoReadError(f"{path}: frame rate unknown; pass the capture fps explicitly")
     container_fps = float(rate)
-    if n_frames is None and duration_s:
-        n_frames_est = None  # unknown; estimates are made by callers from duration_s x fps
-    else:
-        n_frames_est = n_frames
     return VideoMeta(
         path=path,
-        n_frames=n_frames_est,
+        n_frames=n_frames,  # None when unknown; expected_frames() estimates from duration x fps
         width_px=int(w),
         height_px=int(h),
         rotation_deg=rotation,
