@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from synthetic_gait import side_runner
 
-from formcheck import export
+from formcheck import export, mocap_formats
 from formcheck.landmarks import LANDMARK_NAMES
 from formcheck.types import RunnerInfo
-from synthetic_gait import side_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DOC = ROOT / "docs" / "data-schema.md"
@@ -67,9 +67,9 @@ def test_to_tables_has_units_and_schema_version(analysis):
 
 def _documented_columns(section: str) -> list[str]:
     text = SCHEMA_DOC.read_text()
-    m = re.search(rf"^## {re.escape(section)}\b.*?$(.*?)(?=^## |\Z)", text, re.S | re.M)
+    m = re.search(rf"^## {re.escape(section)}\b.*?$(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
     assert m, f"section {section!r} missing from docs/data-schema.md"
-    return re.findall(r"^\| `([^`]+)` \|", m.group(1), re.M)
+    return re.findall(r"^\| `([^`]+)` \|", m.group(1), re.MULTILINE)
 
 
 def _expand(cols: list[str], **patterns: list[str]) -> list[str]:
@@ -146,7 +146,7 @@ def _expected_image_markers(result_dir):
 
 def test_trc_read_back_by_strict_parser_equals_landmarks(result_dir, tmp_path):
     (p,) = export.export_result(result_dir, "trc", tmp_path)
-    header, names, t, xyz = export.read_trc(p)
+    header, names, t, xyz = mocap_formats.read_trc(p)
     lm, x, y = _expected_image_markers(result_dir)
     assert names == list(LANDMARK_NAMES)
     assert header["Units"] == "mm" and int(header["NumFrames"]) == len(lm) == len(t)
@@ -164,19 +164,19 @@ def test_strict_trc_parser_rejects_broken_files(result_dir, tmp_path):
     broken = tmp_path / "broken.trc"
     broken.write_text("\n".join(lines[:-3]) + "\n")  # rows missing
     with pytest.raises(ValueError, match="data rows"):
-        export.read_trc(broken)
+        mocap_formats.read_trc(broken)
     lines2 = list(lines)
     lines2[10] = lines2[10].rsplit("\t", 1)[0]  # a short row
     broken.write_text("\n".join(lines2))
     with pytest.raises(ValueError, match="fields"):
-        export.read_trc(broken)
+        mocap_formats.read_trc(broken)
 
 
 def test_trc_without_height_is_in_pixels(analysis, tmp_path):
     a = replace(analysis, runner=replace(analysis.runner, height_m=None))
     export.write_outputs(a, tmp_path / "r")
     (p,) = export.export_result(tmp_path / "r", "trc", tmp_path / "x")
-    header, _, _, xyz = export.read_trc(p)
+    header, _, _, xyz = mocap_formats.read_trc(p)
     assert header["Units"] == "px"
     np.testing.assert_allclose(xyz[:, 23, 0], a.pose.xy[:, 23, 0], atol=1e-4)
     np.testing.assert_allclose(xyz[:, 23, 1], a.meta.height_px - a.pose.xy[:, 23, 1], atol=1e-4)
@@ -219,7 +219,7 @@ def test_c3d_read_back_by_ezc3d_equals_landmarks(result_dir, tmp_path):
 
 def test_world_space_is_y_up_and_right_handed(result_dir):
     lm = pd.read_parquet(result_dir / "landmarks.parquet")
-    names, xyz, units = export.marker_trajectories(lm, height_px=1080, space="world")
+    names, xyz, units = mocap_formats.marker_trajectories(lm, height_px=1080, space="world")
     assert units == "mm"
     j = LANDMARK_NAMES.index("left_hip")
     ok = lm["detected"].to_numpy()
