@@ -126,8 +126,9 @@ def batch(inputs, out_dir, view, height_cm, treadmill_speed_kmh, treadmill_speed
     Manifest columns: path, athlete, view, height_cm, treadmill_speed_kmh (or treadmill_speed_mps),
     capture_fps, date, notes. Exit code 1 when any clip failed (see failures.csv).
     """
-    from formcheck.batch import ClipSpec, collect_inputs, make_executor, run_batch
+    from formcheck.batch import ClipSpec, collect_inputs, run_batch
     from formcheck.config import load_config
+    from formcheck.executors import make_executor
 
     runner = runner_from_options(view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, capture_fps, athlete)
     defaults = ClipSpec(Path("."), runner, athlete, date.date().isoformat() if date else None)

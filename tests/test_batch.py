@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from fcutil import SAMPLES, VIDEOS
-from formcheck import batch
+from synthetic_gait import side_runner
+
+from formcheck import batch, executors
 from formcheck.errors import ConfigError, NoRunnerDetectedError, VideoReadError
 from formcheck.types import RunnerInfo
-from synthetic_gait import side_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_PERSON = VIDEOS / "neg_no-person_scene__radluy_side_frames63-87.mp4"
@@ -222,7 +222,7 @@ def test_batch_tables_match_the_documented_schema(tmp_path, fake_pipeline):
 
 
 def test_make_executor_local_is_a_spawn_process_pool():
-    with batch.make_executor(2, None) as ex:
+    with executors.make_executor(2, None) as ex:
         assert isinstance(ex, cf.ProcessPoolExecutor)
         assert ex._mp_context.get_start_method() == "spawn"
 
