@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from formcheck.symptoms import LOCATIONS, Symptoms
 
 if TYPE_CHECKING:  # pragma: no cover
-    from formcheck.guidance import Band, Knowledge, MetricSpec
+    from formcheck.knowledge import Band, Knowledge, MetricSpec
 
 STATUS_RANK = {"not_measured": -3, "unrated": -2, "info": -1, "typical": 0, "watch": 1, "flag": 2}
 STATUS_WEIGHT = {"watch": 1.0, "flag": 2.0}

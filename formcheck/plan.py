@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from formcheck.assessment import STATUS_WEIGHT, Triage, grade_weight
 
 if TYPE_CHECKING:  # pragma: no cover
-    from formcheck.guidance import Knowledge
+    from formcheck.knowledge import Knowledge
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def retest_change(metric: str, before, after, *, knowledge: Knowledge | None = N
         noise is unknown for this metric (or the metric is unknown) or a value is missing.
     """
     if knowledge is None:
-        from formcheck.guidance import load_knowledge
+        from formcheck.knowledge import load_knowledge
 
         knowledge = load_knowledge()
     b = float(getattr(before, "value", before))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from formcheck.types import MetricValue
 
 if TYPE_CHECKING:  # pragma: no cover
-    from formcheck.guidance import Knowledge
+    from formcheck.knowledge import Knowledge
     from formcheck.types import Analysis
 
 ClipMetrics = tuple[str, str, Mapping[str, MetricValue]]  # (clip name, view name, metrics)
@@ -62,7 +62,7 @@ def combine_session(clips: Sequence[Analysis | ClipMetrics], *,
         Empty when ``clips`` is empty.
     """
     if knowledge is None:
-        from formcheck.guidance import load_knowledge
+        from formcheck.knowledge import load_knowledge
 
         knowledge = load_knowledge()
     triplets = [_clip_triplet(c) for c in clips]

@@ -67,7 +67,7 @@ def _norm(word: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _red_flag_ids() -> tuple[str, ...]:
-    from formcheck.guidance import load_knowledge  # lazy: guidance imports this module
+    from formcheck.knowledge import load_knowledge  # lazy: knowledge imports this module
 
     return tuple(load_knowledge().red_flags)
 
@@ -218,7 +218,7 @@ def symptoms_from_cli(*, symptoms_file: str | Path | None = None, pain_side: str
 
 def red_flag_questions() -> tuple[tuple[str, str], ...]:
     """(id, question) for every red flag, in file order (for the page and interactive prompts)."""
-    from formcheck.guidance import load_knowledge
+    from formcheck.knowledge import load_knowledge
 
     return tuple((k, f.question) for k, f in load_knowledge().red_flags.items())
 

@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from formcheck.errors import ConfigError
-from formcheck.guidance import assess_session, load_knowledge
+from formcheck.guidance import assess_session
+from formcheck.knowledge import load_knowledge
 from formcheck.plan import metronome_bpm, retest_change
 from formcheck.session import combine_session
 from formcheck.symptoms import LOCATIONS, Symptoms, load_symptoms, symptom_options, symptoms_from_mapping

@@ -12,7 +12,7 @@ from importlib import resources
 
 import pytest
 
-from formcheck.guidance import FILES, KnowledgeError, load_knowledge, parse_knowledge
+from formcheck.knowledge import FILES, KnowledgeError, load_knowledge, parse_knowledge
 
 GRADE = re.compile(r"^[ABCD](/[ABCD])?$")
 ISSUE4_METRICS = (
