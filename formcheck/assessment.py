@@ -1,4 +1,4 @@
-"""Pure rules: metric ratings, asymmetry, likely contributors, red-flag triage.
+"""Pure rules: metric ratings, asymmetry, likely contributors (red flags: ``formcheck.triage``).
 
 Rating a metric (``rate_metrics``)
     1. Pick the reference band for the runner's speed / height (``metrics.toml`` ``[[bands]]``). A
@@ -160,33 +160,6 @@ class Contributor:
     location_fit: str | None
     refer: bool
     metrics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RedFlagHit:
-    id: str
-    label: str
-    possible: str
-    urgency: str
-    action: str
-    stop_running: bool
-    why: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Triage:
-    """Red-flag screen. ``positive`` = see a clinician; the plan is then suppressed."""
-
-    hits: tuple[RedFlagHit, ...] = ()
-    urgency: str | None = None
-    title: str = ""
-    message: str = ""
-    stop_running: bool = False
-
-    @property
-    def positive(self) -> bool:
-        return bool(self.hits)
 
 
 # --------------------------------------------------------------------------- rating
@@ -477,48 +450,6 @@ def _contributor(cond, fit, found, aggr, symptoms, score, min_conf, camber) -> C
     metrics = tuple(f[3].metric for f in found)
     return Contributor(cond.id, cond.name, cond.short, round(score, 3), best, conf, chain, tuple(reasons),
                        tuple(srcs), fit, cond.refer, metrics)
-
-
-# --------------------------------------------------------------------------- triage
-def derived_red_flags(symptoms: Symptoms | None) -> dict[str, str]:
-    """Red flags implied by other answers: {id: why}. Explicit answers are handled by ``triage``."""
-    if symptoms is None:
-        return {}
-    out = {}
-    if symptoms.pain_score is not None and symptoms.pain_score >= 7:
-        out["severe_or_worsening"] = f"you rated the pain {symptoms.pain_score}/10"
-    if {"night", "rest"} & set(symptoms.when):
-        out["night_rest_pain"] = "you said it hurts at night or at rest"
-    if "groin_front" in symptoms.locations and {"hopping", "weight_bearing"} & set(symptoms.when):
-        out["groin_pain_weight_bearing"] = "you reported groin pain with weight bearing or hopping"
-    if symptoms.limp and symptoms.age_years is not None and 9 <= symptoms.age_years <= 16:
-        out["adolescent_limp"] = f"a limp at age {symptoms.age_years}"
-    return out
-
-
-def triage(symptoms: Symptoms | None, knowledge: Knowledge) -> Triage:
-    """Red-flag screen: explicit answers plus flags implied by the other answers."""
-    if symptoms is None:
-        return Triage()
-    why = {rid: "you answered yes" for rid in symptoms.red_flags}
-    for rid, reason in derived_red_flags(symptoms).items():
-        why.setdefault(rid, reason)
-    if not why:
-        return Triage()
-    hits = []
-    for rid, reason in why.items():
-        rf = knowledge.red_flags[rid]
-        hits.append(RedFlagHit(rid, rf.label, rf.possible, rf.urgency, rf.action, rf.stop_running, reason,
-                               rf.evidence.source))
-    hits.sort(key=lambda h: -knowledge.urgency[h.urgency].rank)
-    top = knowledge.urgency[hits[0].urgency]
-    because = "; ".join(f"{h.label} ({h.why}) may point to {h.possible}" for h in hits)
-    stop = any(h.stop_running for h in hits)
-    message = (f"See a clinician - {top.title.lower()}: {top.text} Why: {because}. "
-               + ("Stop running until you have been examined. " if stop else "")
-               + "formcheck has not shown running cues or an exercise programme: these need a clinician's "
-                 "examination first. The measurements below are shown for information only.")
-    return Triage(tuple(hits), top.level, f"See a clinician ({top.title.lower()})", message, stop)
 
 
 # --------------------------------------------------------------------------- cautions, quality, sources

@@ -6,7 +6,7 @@ Shells call::
     assessment = assess_session(metrics, symptoms, runner)   # pure; never raises on odd metrics
 
 ``assess_session`` rates every metric (``assessment.rate_metrics``), screens red flags
-(``assessment.triage``), ranks likely contributors and builds the plan (``plan.build_plan``), all
+(``triage.triage``), ranks likely contributors and builds the plan (``plan.build_plan``), all
 from the packaged knowledge (``formcheck.knowledge``).
 
 formcheck informs, it does not diagnose: every text produced here says a deviation "may contribute
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from formcheck.knowledge import Knowledge, load_knowledge
 from formcheck.symptoms import Symptoms
+from formcheck.triage import Triage, triage
 
 DISCLAIMER = (
     "formcheck informs, it does not diagnose. It describes how you ran in these clips and which "
@@ -62,7 +63,7 @@ class Assessment:
     asymmetries: tuple
     contributors: tuple
     cautions: tuple
-    triage: object
+    triage: Triage
     plan: object
     data_quality: tuple
     citations: tuple
@@ -101,7 +102,7 @@ def assess_session(metrics: Mapping, symptoms: Symptoms | None = None, runner=No
     kn = knowledge or load_knowledge()
     statuses = am.rate_metrics(metrics, kn, runner)
     asym = am.asymmetries(statuses, symptoms, kn)
-    tri = am.triage(symptoms, kn)
+    tri = triage(symptoms, kn)
     contributors = am.rank_contributors(statuses, asym, symptoms, kn, tuple(h.id for h in tri.hits))
     plan = pm.build_plan(statuses, contributors, asym, tri, symptoms, metrics, kn)
     cautions = am.cautions(symptoms, kn)

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from formcheck.assessment import STATUS_WEIGHT, Triage, grade_weight
+from formcheck.assessment import STATUS_WEIGHT, grade_weight
+from formcheck.triage import Triage
 
 if TYPE_CHECKING:  # pragma: no cover
     from formcheck.knowledge import Knowledge
