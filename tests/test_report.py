@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import concurrent.futures
 import json
 import re
 import shutil
@@ -138,19 +137,13 @@ def test_html_report_screenshot_in_headless_chromium():
     html_path.write_text(render_html(_assessment(), title="formcheck report - sample session"), encoding="utf-8")
     errors: list[str] = []
 
-    def browse() -> None:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(html_path.as_uri())
-            assert "does not diagnose" in page.inner_text("#disclaimer")
-            page.screenshot(path=str(ARTIFACTS / "guidance_report.png"), full_page=True)
-            browser.close()
-
-    # Playwright's sync API refuses to run where an asyncio loop is running (earlier tests in the same
-    # process may leave one on the main thread, e.g. Dask or Streamlit); a fresh thread has none.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(browse).result(timeout=120)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html_path.as_uri())
+        assert "does not diagnose" in page.inner_text("#disclaimer")
+        page.screenshot(path=str(ARTIFACTS / "guidance_report.png"), full_page=True)
+        browser.close()
     assert not errors
     assert (ARTIFACTS / "guidance_report.png").stat().st_size > 10_000

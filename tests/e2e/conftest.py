@@ -74,8 +74,11 @@ def app_url(tmp_path_factory):
             proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
+    """One headless Chromium per test module. Not per session: while Playwright's sync API is open
+    its event loop counts as running on the main thread, and later tests (another Playwright user,
+    anything calling ``asyncio.run``) would refuse to start."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
