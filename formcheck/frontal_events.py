@@ -20,6 +20,16 @@ Method (one step = one mid-stance):
    behind the heel) and the pelvis's lowest point ~2 frames after true mid-stance, so a window
    built from them was 4 frames long instead of 15.
 
+Fallback, ``alternation_contacts`` (one step = one extremum of the left-right foot height difference):
+when the pelvis barely moves (walking in place: hip-y ptp ~1 % of the leg) or its rhythm is buried
+under camera motion (a following camera), the step rhythm is still in which foot is lower in the
+image: the swing foot is lifted (and, seen from behind, farther away). Each maximum of
+``lowest(left) - lowest(right)`` is a left step, each minimum a right step, at the stride period
+from that signal's own spectrum. The instant is a fixed phase of the step (mid-stance when marching
+in place, near the front foot's contact when walking towards or away from the camera), so step and
+stride times and cadence are right while contact times are not: the stance window is the same
++-``HALF_STANCE_STEP`` step periods as above, marked ``method = "alternation"``.
+
 Contact times from a rear/front view are rough (not reported: ``contact_time_s`` is a side-view
 metric); cadence, step/stride times and the mid-stance instants are what the frontal metrics use.
 """
@@ -33,7 +43,9 @@ from formcheck.events import CONTACT_COLUMNS, REJECTED_COLUMNS, _frame_to_s, _pe
 from formcheck.landmarks import Landmark, side_lm
 
 METHOD = "frontal"
+ALT_METHOD = "alternation"
 HALF_STANCE_STEP = 0.3  # stance window half-width / step period
+MIN_ALT_AMP_LEG = 0.04  # foot-height difference amplitude (ptp at the stride rhythm) / leg length below this: no steps
 
 
 def _fill(x: np.ndarray) -> np.ndarray:
@@ -59,28 +71,15 @@ def midstance_frames(xy: np.ndarray, fps: float) -> tuple[np.ndarray, float]:
     return _peaks(hip_y, distance=int(0.6 * per), prominence=0.25 * amp), per
 
 
-def frontal_contacts(
-    xy: np.ndarray, t_s: np.ndarray, *, min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contacts of both feet from a rear or front view (same columns as ``events.detect_contacts``;
-    ``ic``/``tc`` bound the stance window, see the module docstring)."""
-    fps = float(1.0 / np.median(np.diff(t_s)))
-    mids, per = midstance_frames(xy, fps)
-    empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
-    if len(mids) == 0:
-        return empty
-    low = {s: _lowest(xy, s) for s in ("left", "right")}
-    sides = []
-    for m in mids:
-        i = int(round(m))
-        a, b = low["left"][i], low["right"][i]
-        sides.append("" if not (np.isfinite(a) and np.isfinite(b)) else ("left" if a > b else "right"))
+def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, min_contact_time_s: float,
+             max_contact_time_s: float, method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stance windows mid +- ``HALF_STANCE_STEP`` step periods, rejected at the clip's ends."""
     h = HALF_STANCE_STEP * per
     kept, rej = [], []
     for m, side in zip(mids, sides):
         a, b = m - h, m + h
         row = {"side": side or "unknown", "ic": int(round(a)), "tc": int(round(b)), "ic_s": float(_frame_to_s(a, t_s)),
-               "tc_s": float(_frame_to_s(b, t_s)), "method": METHOD}
+               "tc_s": float(_frame_to_s(b, t_s)), "method": method}
         row["contact_time_s"] = row["tc_s"] - row["ic_s"]
         if not side:
             row["reason"] = "stance foot not identified (foot landmarks missing)"
@@ -97,3 +96,58 @@ def frontal_contacts(
     contacts = pd.DataFrame(kept, columns=list(CONTACT_COLUMNS)).sort_values("ic_s", ignore_index=True)
     rejected = pd.DataFrame(rej, columns=list(REJECTED_COLUMNS)).sort_values("ic_s", ignore_index=True)
     return contacts, rejected
+
+
+def frontal_contacts(
+    xy: np.ndarray, t_s: np.ndarray, *, min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contacts of both feet from a rear or front view (same columns as ``events.detect_contacts``;
+    ``ic``/``tc`` bound the stance window, see the module docstring)."""
+    fps = float(1.0 / np.median(np.diff(t_s)))
+    mids, per = midstance_frames(xy, fps)
+    if len(mids) == 0:
+        return pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS))
+    low = {s: _lowest(xy, s) for s in ("left", "right")}
+    sides = []
+    for m in mids:
+        i = int(round(m))
+        a, b = low["left"][i], low["right"][i]
+        sides.append("" if not (np.isfinite(a) and np.isfinite(b)) else ("left" if a > b else "right"))
+    return _windows(mids, sides, per, t_s, min_contact_time_s, max_contact_time_s, METHOD)
+
+
+def _smooth(x: np.ndarray, width: int) -> np.ndarray:
+    """Moving average over ``width`` frames (odd), edges by shrinking windows."""
+    w = max(1, int(width) | 1)
+    k = np.ones(w)
+    return np.convolve(x, k, "same") / np.convolve(np.ones_like(x), k, "same")
+
+
+def alternation_contacts(
+    xy: np.ndarray, t_s: np.ndarray, *, leg_px: float, lo_spm: float = 70.0, hi_spm: float = 220.0,
+    min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps from the left-right foot height difference (module docstring, "Fallback"): step rate
+    ``lo_spm``-``hi_spm``; nothing when the difference swings by less than ``MIN_ALT_AMP_LEG`` leg
+    lengths (feet not lifting in turn)."""
+    empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
+    fps = float(1.0 / np.median(np.diff(t_s)))
+    d = _lowest(xy, "left") - _lowest(xy, "right")
+    if np.isfinite(d).sum() < max(10, 0.5 * len(d)) or not (np.isfinite(leg_px) and leg_px > 0):
+        return empty
+    d = _fill(d)
+    stride = dominant_period_frames(d, lo=fps * 120.0 / hi_spm, hi=min(len(d), fps * 120.0 / lo_spm))
+    if not np.isfinite(stride):
+        return empty
+    # remove what is slower than the stride (camera motion, receding) and smooth within a step
+    y = _smooth(d, int(0.15 * stride)) - _smooth(d, int(1.0 * stride))
+    amp = np.percentile(y, 95) - np.percentile(y, 5)
+    if amp < MIN_ALT_AMP_LEG * leg_px:
+        return empty
+    per = 0.5 * stride
+    left = _peaks(y, distance=int(0.6 * stride), prominence=0.25 * amp)
+    right = _peaks(-y, distance=int(0.6 * stride), prominence=0.25 * amp)
+    mids = np.r_[left, right]
+    sides = ["left"] * len(left) + ["right"] * len(right)
+    order = np.argsort(mids)
+    return _windows(mids[order], [sides[i] for i in order], per, t_s, min_contact_time_s, max_contact_time_s, ALT_METHOD)

@@ -37,10 +37,10 @@ from formcheck import metrics as mx
 from formcheck.cleaning import clean_pose
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
-from formcheck.frontal_events import frontal_contacts
+from formcheck.frontal_events import ALT_METHOD, alternation_contacts, frontal_contacts
 from formcheck.landmarks import Landmark as L
 from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
-from formcheck.views import classify_setting, classify_view, facing_sign
+from formcheck.views import WALK_MIN_SHANK_RATIO, classify_setting, classify_view, facing_sign, swing_shank_ratio
 
 MIN_DETECTION_RATE = 0.5
 CADENCE_AGREE_SPM = 2.0
@@ -51,6 +51,8 @@ FEW_STRIDES_AGREE = 0.10  # fewer than min_strides strides: kept only within 10 
 FAST_RUN_CADENCE_SPM = 200.0
 SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-motion footage
 SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
+SLOWMO_WALK_CADENCE_SPM = 70.0  # walking below this: slowed footage (flagged like slow running)
+ALT_BAND_SPM = (70.0, 220.0)  # step-rate band of the foot-alternation detector at real-time pace
 MIN_WAIST_WIDTH_PX = 40.0  # waist edge shorter than this: tilt too coarse (synthetic 640x480 runner: 44 px)
 NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
                          "or a belt/tape at the waist")
@@ -170,6 +172,13 @@ def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True)
                                               max_contact_time_s=ec.max_contact_time_s)
         strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
         return contacts, rejected, strides, bad, time_scale
+    if method == ALT_METHOD:
+        contacts, rejected = alternation_contacts(xy, t, leg_px=leg_px, lo_spm=ALT_BAND_SPM[0] / time_scale,
+                                                  hi_spm=ALT_BAND_SPM[1] / time_scale,
+                                                  min_contact_time_s=ec.min_contact_time_s,
+                                                  max_contact_time_s=ec.max_contact_time_s * time_scale)
+        strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
+        return contacts, rejected, strides, bad, time_scale
     contacts, rejected = ev.detect_contacts(xy, t, facing=facing, leg_px=leg_px, method=method, time_scale=time_scale,
                                             merge_lifts=merge_lifts,
                                             min_contact_time_s=ec.min_contact_time_s, max_contact_time_s=ec.max_contact_time_s)
@@ -222,11 +231,16 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
     return clean, rep, first or 0
 
 
-def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height") -> str:
+def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height",
+              shank_ratio: float = float("nan")) -> str:
     """Walking when the feet share the ground (median duty factor above 0.5 in a side view, 0.55 in
     other views, 0.65 with zeni events, whose toe-off comes late); otherwise running, whatever the
-    cadence (slowed footage has a low cadence and still a flight phase). Without a duty factor:
-    running from 70 steps/min up."""
+    cadence (slowed footage has a low cadence and still a flight phase). Rear/front stance windows
+    (``frontal``/``alternation`` events) have a fixed width, so there the swing knee decides: walking
+    when the swing shank never folds (``views.swing_shank_ratio`` above ``WALK_MIN_SHANK_RATIO``).
+    Without a duty factor: running from 70 steps/min up."""
+    if method in ("frontal", ALT_METHOD) and np.isfinite(shank_ratio):
+        return "walking" if shank_ratio > WALK_MIN_SHANK_RATIO else "running"
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s)) if len(strides) else np.nan
     if np.isfinite(duty):
         limit = 0.65 if method == "zeni" else 0.5 if view == "side" else 0.55
@@ -274,6 +288,13 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     elif view.name in ("rear", "front") and method == "zeni":
         method = "height"
     contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(xy, t, facing, leg_px, method, config)
+    shank = swing_shank_ratio(xy) if view.name in ("rear", "front") else float("nan")
+    if method == "frontal" and shank > WALK_MIN_SHANK_RATIO and not _steady(strides, config):
+        # a walker's pelvis barely bounces: steps from the feet's alternation (frontal_events.py, "Fallback")
+        alt = _detect_with_time_scale(xy, t, facing, leg_px, ALT_METHOD, config)
+        if len(alt[2]) > len(strides):
+            contacts, rejected, strides, bad_strides, time_scale = alt
+            method = ALT_METHOD
     if config.events.method == "auto" and view.name in ("side", "oblique") and not _steady(strides, config):
         alt = _detect_with_time_scale(xy, t, facing, leg_px, "zeni", config)
         if _steady(alt[2], config) or len(alt[2]) > 2 * len(strides):
@@ -311,13 +332,19 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     if n_str < config.events.min_strides and not (np.isfinite(spectral) and abs(cadence - spectral) <= FEW_STRIDES_AGREE * spectral):
         raise NoGaitDetectedError(f"no running or walking gait detected: only {n_str} stride{'s' if n_str > 1 else ''}, and "
                                   f"their {cadence:.0f} steps/min do not match the body's rhythm ({spectral:.0f} steps/min)")
-    activity = _activity(strides, view.name, cadence, method)
+    activity = _activity(strides, view.name, cadence, method, shank)
     caveat = ""
     slowmo = False
     if activity == "walking":
         caveat = "walking, not running: running norms do not apply"
-        warnings.append(f"walking, not running (duty factor {duty:.2f}): temporal metrics are reported for walking; "
+        why = (f"the swing knee never folds: shank ratio {shank:.2f}" if method in ("frontal", ALT_METHOD)
+               else f"duty factor {duty:.2f}")
+        warnings.append(f"walking, not running ({why}): temporal metrics are reported for walking; "
                         "running metrics not rated")
+        if cadence < SLOWMO_WALK_CADENCE_SPM:
+            slowmo = True
+            warnings.append(f"cadence {cadence:.0f} steps/min is implausibly low even for walking: if this is slow-motion "
+                            "footage, pass the real capture rate with --capture-fps (every value is low confidence until then)")
     elif cadence < SLOWMO_RUN_CADENCE_SPM:
         slowmo = True
         warnings.append(f"cadence {cadence:.0f} steps/min is implausibly low for running: if this is slow-motion footage, "

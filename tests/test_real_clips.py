@@ -29,9 +29,8 @@ KNOWN_SHORT = {
                                              "swap fix, refused with the whole-sequence fix: 1 stride at 29 vs 18 spm spectral)",
     "run_side_overground__radluy_openpose_overlay": "runner crosses the frame and leaves it at frame 63: no complete stride found",
     "run_rear_overground__radluy_openpose_overlay": "starts with the feet only and recedes: no complete stride found",
-    "walk-inplace_front__jacky1107_jacky_walk": "marching on the spot: too few contacts from the frontal detector",
-    "walk_front_overground_crowd__compviz_people": "crowd, small runner (leg ~110 px): no complete stride",
-    "walk_rear_overground__glamr_pexels5738706": "moving camera: contacts found but no complete stride",
+    "walk_front_overground_crowd__compviz_people": "crowd: the tracked person changes at 7.8 s and 10.7 s and the walker "
+                                                   "is ~40 px tall at first: step-time IQR 30% (at the limit), refused",
 }
 WARN_WHY = ("disagree", "above the usual running range", "implausibly low", "only ")
 
