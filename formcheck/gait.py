@@ -6,7 +6,8 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
 * No gait: no complete stride; fewer than ``EventConfig.min_strides`` strides whose cadence is
   more than 10 % off the spectral cadence; stride times too irregular (IQR / median > 0.25); steps
   not alternating (step-time IQR / median > 0.30: dribbling, drills); or a step rate below 70 spm
-  with a walking-like duty factor (lunges, standing exercises) -> ``NoGaitDetectedError``.
+  with a walking-like duty factor (> 0.5; > 0.65 from zeni events, whose stances run long: lunges,
+  standing exercises) -> ``NoGaitDetectedError``.
   One or two strides that match the spectral cadence are a result, with a warning and low confidence.
 * Slowed footage: feet alternating below 100 steps/min -> event windows stretched by that factor
   (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
@@ -52,6 +53,7 @@ FAST_RUN_CADENCE_SPM = 200.0
 SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-motion footage
 SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
 SLOWMO_WALK_CADENCE_SPM = 70.0  # walking below this: slowed footage (flagged like slow running)
+ZENI_WALK_DUTY = 0.65  # zeni duty factors above this: feet sharing the ground (its stances run long)
 ALT_BAND_SPM = (70.0, 220.0)  # step-rate band of the foot-alternation detector at real-time pace
 MIN_WAIST_WIDTH_PX = 40.0  # waist edge shorter than this: tilt too coarse (synthetic 640x480 runner: 44 px)
 NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
@@ -231,6 +233,24 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
     return clean, rep, first or 0
 
 
+def _half_cadences(xy, t, strides, time_scale) -> tuple[float, float, float, float] | None:
+    """Spectral and event cadence of the first and second half of the clip when both estimates say
+    the pace changed between the halves (each by more than ``CADENCE_AGREE_SPM``, the same way), else None."""
+    if len(t) < 120 or len(strides) < 2 * 3:
+        return None
+    mid = t[len(t) // 2]
+    m = t < mid
+    sp = [spectral_cadence_spm(xy[k], t[k], lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale) for k in (m, ~m)]
+    first = (strides.start_s + strides.end_s) / 2 < mid
+    if first.sum() < 3 or (~first).sum() < 3:
+        return None
+    evc = [float(120.0 / np.median(strides.stride_time_s[k])) for k in (first, ~first)]
+    ds, de = sp[1] - sp[0], evc[1] - evc[0]
+    if not (np.isfinite(ds) and abs(ds) > CADENCE_AGREE_SPM and abs(de) > CADENCE_AGREE_SPM and ds * de > 0):
+        return None
+    return sp[0], sp[1], evc[0], evc[1]
+
+
 def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "height",
               shank_ratio: float = float("nan")) -> str:
     """Walking when the feet share the ground (median duty factor above 0.5 in a side view, 0.55 in
@@ -243,7 +263,7 @@ def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "h
         return "walking" if shank_ratio > WALK_MIN_SHANK_RATIO else "running"
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s)) if len(strides) else np.nan
     if np.isfinite(duty):
-        limit = 0.65 if method == "zeni" else 0.5 if view == "side" else 0.55
+        limit = ZENI_WALK_DUTY if method == "zeni" else 0.5 if view == "side" else 0.55
         return "walking" if duty > limit else "running"
     return "running" if cadence >= 70 else "walking"
 
@@ -325,7 +345,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     if len(stp) >= 4 and step_irr > MAX_STEP_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: the feet do not alternate regularly (step-time IQR "
                                   f"{100 * step_irr:.0f}% of the median; running is below {100 * MAX_STEP_IQR:.0f}%)")
-    if cadence < 70 and duty > 0.5:
+    if cadence < 70 and duty > (ZENI_WALK_DUTY if method == "zeni" else 0.5):  # zeni contacts start early, end late
         raise NoGaitDetectedError(f"no running or walking gait detected: {cadence:.0f} steps/min with "
                                   f"{100 * duty:.0f}% ground contact looks like a strength exercise")
     spectral = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
@@ -372,8 +392,13 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     metrics = _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, waist_reason)
     ev_cad = metrics["cadence_spm"].value
     if np.isfinite(spectral) and abs(spectral - ev_cad) > CADENCE_AGREE_SPM:
+        halves = _half_cadences(xy, t, strides, time_scale)
+        why = "events may be missed or the pace changes"
+        if halves is not None:
+            why = (f"the pace changes: {halves[0]:.0f} then {halves[1]:.0f} steps/min (spectral, first and second half; "
+                   f"events {halves[2]:.0f} then {halves[3]:.0f})")
         warnings.append(f"event-based cadence {ev_cad:.1f} and spectral cadence {spectral:.1f} steps/min disagree "
-                        f"by more than {CADENCE_AGREE_SPM:.0f}: events may be missed or the pace changes")
+                        f"by more than {CADENCE_AGREE_SPM:.0f}: {why}")
     metrics["cadence_spm"] = _with_extra(metrics["cadence_spm"], spectral_spm=spectral)
     if method == "zeni":
         for name in ("contact_time_s", "flight_time_s", "duty_factor"):

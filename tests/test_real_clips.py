@@ -21,14 +21,17 @@ CLIPS = sorted(p.stem for p in DATA.glob("*.mp4")) if DATA.is_dir() else []
 SLOWMO = ("run_side_treadmill__mhuang24_slow_lab", "run_side_overground__becklabs_silhouette",
           "run_side_overground__becklabs_legs_closeup", "run_front_overground__sreevijnya_run")
 KNOWN_SHORT = {
-    "run_side_overground__becklabs_silhouette": "stride times irregular (IQR 40%): low-contrast silhouette, legs mis-tracked",
     "run_side_overground__becklabs_legs_closeup": "1.1 s, legs only (no hips in frame), starts with a scene cut: refused as a "
                                                   "legs-only skeleton (events alone give 3 zeni strides at 442 spm vs 156 spectral)",
     "run_side_treadmill__mhuang24_slow_lab": "5.6x slowed, the swing leg's landmarks jump between frames: the zeni fallback keeps 1-3 "
                                              "strides depending on single-frame left/right choices (analysed with the old frame-by-frame "
                                              "swap fix, refused with the whole-sequence fix: 1 stride at 29 vs 18 spm spectral)",
-    "run_side_overground__radluy_openpose_overlay": "runner crosses the frame and leaves it at frame 63: no complete stride found",
-    "run_rear_overground__radluy_openpose_overlay": "starts with the feet only and recedes: no complete stride found",
+    "run_side_overground__radluy_openpose_overlay": "runner in view for 1.8 s (frames 9-62), ~60 px legs under a burned-in "
+                                                     "skeleton: foot labels swap, 1 stride at 97 spm vs 168 spectral (the hip "
+                                                     "bounce shows ~5 steps at 168), refused",
+    "run_rear_overground__radluy_openpose_overlay": "starts with the feet only and recedes: no pelvis rhythm; the feet-only frames "
+                                                    "look like walking legs (shank ratio 0.83), foot alternation gives 2 strides "
+                                                    "at 152 spm vs 137 spectral, refused",
     "walk_front_overground_crowd__compviz_people": "crowd: the tracked person changes at 7.8 s and 10.7 s and the walker "
                                                    "is ~40 px tall at first: step-time IQR 30% (at the limit), refused",
 }

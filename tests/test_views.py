@@ -30,3 +30,45 @@ def test_no_runner_refused():
     empty = PoseSeries(frame=pose.frame, t_s=pose.t_s, meta=pose.meta, **arrays)
     with pytest.raises(NoRunnerDetectedError, match="no runner detected"):
         analyze_gait(empty, RunnerInfo())
+
+
+def _frontal_legs(*, fps_hz=30.0, dur_s=8.0, step_spm=120.0, lift_px=30.0, shank_fold=0.9):
+    """Front-view landmark series: feet lifted in turn (one lift per step), the lifted leg's shank
+    vertical extent shrunk to ``shank_fold`` of its standing value at the top of the lift."""
+    from formcheck.landmarks import Landmark as L
+
+    t = np.arange(int(dur_s * fps_hz)) / fps_hz
+    xy = np.full((len(t), 33, 2), np.nan)
+    stride_s = 120.0 / step_spm
+    for side, x0, phase in (("LEFT", 260.0, 0.0), ("RIGHT", 160.0, 0.5)):
+        lift = np.clip(np.sin(2 * np.pi * (t / stride_s - phase)), 0, None)  # 0 in stance, up to 1 mid-swing
+        xy[:, L[f"{side}_SHOULDER"]] = np.c_[np.full_like(t, x0), np.full_like(t, 100.0)]
+        xy[:, L[f"{side}_HIP"]] = np.c_[np.full_like(t, x0), np.full_like(t, 300.0)]
+        xy[:, L[f"{side}_KNEE"]] = np.c_[np.full_like(t, x0), 420.0 - 0.5 * lift_px * lift]
+        ankle_y = 420.0 - 0.5 * lift_px * lift + 120.0 * (1 - (1 - shank_fold) * lift)
+        xy[:, L[f"{side}_ANKLE"]] = np.c_[np.full_like(t, x0), ankle_y]
+        xy[:, L[f"{side}_HEEL"]] = np.c_[np.full_like(t, x0), ankle_y + 15]
+        xy[:, L[f"{side}_FOOT_INDEX"]] = np.c_[np.full_like(t, x0), ankle_y + 20]
+    return xy, t
+
+
+def test_swing_shank_ratio_walking_vs_running():
+    from formcheck.views import WALK_MIN_SHANK_RATIO, swing_shank_ratio
+
+    walk, _ = _frontal_legs(shank_fold=0.9)
+    run, _ = _frontal_legs(shank_fold=0.3)
+    assert swing_shank_ratio(walk) > WALK_MIN_SHANK_RATIO > swing_shank_ratio(run)
+
+
+def test_alternation_contacts_steps_from_foot_lifts():
+    from formcheck.events import build_strides
+    from formcheck.frontal_events import alternation_contacts
+
+    xy, t = _frontal_legs(step_spm=120.0, lift_px=30.0)
+    contacts, _ = alternation_contacts(xy, t, leg_px=240.0)
+    assert len(contacts) >= 12
+    assert (contacts.side.to_numpy()[1:] != contacts.side.to_numpy()[:-1]).all()  # alternating
+    strides, _ = build_strides(contacts, max_stride_time_s=1.6)
+    assert abs(120.0 / np.median(strides.stride_time_s) - 120.0) < 2.0
+    still, _ = _frontal_legs(lift_px=2.0, shank_fold=1.0)  # feet barely move (1 % of the leg): no steps
+    assert len(alternation_contacts(still, t, leg_px=240.0)[0]) == 0
