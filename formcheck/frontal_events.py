@@ -30,6 +30,12 @@ in place, near the front foot's contact when walking towards or away from the ca
 stride times and cadence are right while contact times are not: the stance window is the same
 +-``HALF_STANCE_STEP`` step periods as above, marked ``method = "alternation"``.
 
+Short side-view passes, ``bounce_contacts``: when the feet are too small or mislabelled for foot
+events (a runner crossing the frame in under 2 s), the steps are still the pelvis's bounces: hip-y
+maxima of the detected span after removing the slower drift (perspective, camera), sides
+alternating, the parity that puts the lower foot on the ground most often. Only cadence and step and
+stride times come from them (``method = "bounce"``).
+
 Contact times from a rear/front view are rough (not reported: ``contact_time_s`` is a side-view
 metric); cadence, step/stride times and the mid-stance instants are what the frontal metrics use.
 """
@@ -44,6 +50,7 @@ from formcheck.landmarks import Landmark, side_lm
 
 METHOD = "frontal"
 ALT_METHOD = "alternation"
+BOUNCE_METHOD = "bounce"
 HALF_STANCE_STEP = 0.3  # stance window half-width / step period
 MIN_ALT_AMP_LEG = 0.04  # foot-height difference amplitude (ptp at the stride rhythm) / leg length below this: no steps
 
@@ -57,8 +64,11 @@ def _fill(x: np.ndarray) -> np.ndarray:
 
 def _lowest(xy: np.ndarray, side: str) -> np.ndarray:
     ids = [int(side_lm(n, side)) for n in ("heel", "foot_index")]
-    with np.errstate(all="ignore"):
-        return np.nanmax(xy[:, ids, 1], axis=1)
+    y = xy[:, ids, 1]
+    out = np.full(len(y), np.nan)
+    ok = np.isfinite(y).any(axis=1)
+    out[ok] = np.nanmax(y[ok], axis=1)
+    return out
 
 
 def midstance_frames(xy: np.ndarray, fps: float) -> tuple[np.ndarray, float]:
@@ -151,3 +161,32 @@ def alternation_contacts(
     sides = ["left"] * len(left) + ["right"] * len(right)
     order = np.argsort(mids)
     return _windows(mids[order], [sides[i] for i in order], per, t_s, min_contact_time_s, max_contact_time_s, ALT_METHOD)
+
+
+def bounce_contacts(
+    xy: np.ndarray, t_s: np.ndarray, *, lo_spm: float = 120.0, hi_spm: float = 220.0,
+    min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps from the pelvis bounce of the detected span (module docstring, "Short side-view passes")."""
+    empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
+    fps = float(1.0 / np.median(np.diff(t_s)))
+    hip = 0.5 * (xy[:, int(Landmark.LEFT_HIP), 1] + xy[:, int(Landmark.RIGHT_HIP), 1])
+    ok = np.flatnonzero(np.isfinite(hip))
+    if len(ok) < 10:
+        return empty
+    a, b = ok[0], ok[-1] + 1
+    y = _fill(hip[a:b])
+    per = dominant_period_frames(y - _smooth(y, int(fps * 60 / lo_spm)), lo=fps * 60 / hi_spm, hi=min(len(y), fps * 60 / lo_spm))
+    if not np.isfinite(per):
+        return empty
+    y = _smooth(y, int(0.2 * per)) - _smooth(y, int(per))
+    amp = np.percentile(y, 95) - np.percentile(y, 5)
+    mids = _peaks(y, distance=int(0.6 * per), prominence=0.25 * amp) + a
+    if len(mids) < 2:
+        return empty
+    low = {s: _lowest(xy, s) for s in ("left", "right")}
+    votes = [np.sign(low["left"][int(round(m))] - low["right"][int(round(m))]) for m in mids]
+    parity = np.nansum([v * (1 if k % 2 == 0 else -1) for k, v in enumerate(votes)])
+    first, second = ("left", "right") if parity >= 0 else ("right", "left")
+    sides = [first if k % 2 == 0 else second for k in range(len(mids))]
+    return _windows(mids, sides, per, t_s, min_contact_time_s, max_contact_time_s, BOUNCE_METHOD)

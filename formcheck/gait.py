@@ -12,11 +12,16 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
 * Slowed footage: feet alternating below 100 steps/min -> event windows stretched by that factor
   (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
   ``--capture-fps`` and every confidence capped at 0.2. Side view: when the default events are too
-  few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported).
-* Walking (median duty factor > 0.5 in a side view, or a cadence below 135 spm with no flight
-  phase in rear/front views): temporal metrics are reported with a "walking, not running" caveat in
-  every ``MetricValue.reason`` and in the warnings; running-specific interpretation is up to the
-  assessment, which should skip clips whose ``activity`` is not ``running``.
+  few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported);
+  when even those give fewer than ``min_strides`` strides (a short pass, feet too small or
+  mislabelled), steps come from the pelvis bounce (``frontal_events.bounce_contacts``), kept only
+  within 10 % of the spectral cadence, and only cadence and step/stride times are reported.
+* Walking (median duty factor > 0.5 in a side view; in rear/front views a swing shank that never
+  folds, ``views.swing_shank_ratio`` > 0.70, with steps from the feet's alternation when the pelvis
+  gives no steady rhythm, ``frontal_events.alternation_contacts``): temporal metrics are reported
+  with a "walking, not running" caveat in every ``MetricValue.reason`` and in the warnings; walking
+  below 70 spm is flagged as slowed footage like slow running. Running-specific interpretation is up
+  to the assessment, which should skip clips whose ``activity`` is not ``running``.
 * Side views, left/right: the legs' labels are fixed per frame by continuity (``cleaning.fix_leg_swaps``),
   then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: near foot
   lands lower in the image, else the label majority); stances whose labels disagree are relabelled
@@ -38,7 +43,7 @@ from formcheck import metrics as mx
 from formcheck.cleaning import clean_pose
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
-from formcheck.frontal_events import ALT_METHOD, alternation_contacts, frontal_contacts
+from formcheck.frontal_events import ALT_METHOD, BOUNCE_METHOD, alternation_contacts, bounce_contacts, frontal_contacts
 from formcheck.landmarks import Landmark as L
 from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
 from formcheck.views import WALK_MIN_SHANK_RATIO, classify_setting, classify_view, facing_sign, swing_shank_ratio
@@ -172,6 +177,12 @@ def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True)
     if method == "frontal":
         contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=ec.min_contact_time_s,
                                               max_contact_time_s=ec.max_contact_time_s)
+        strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
+        return contacts, rejected, strides, bad, time_scale
+    if method == BOUNCE_METHOD:
+        contacts, rejected = bounce_contacts(xy, t, lo_spm=ALT_BAND_SPM[0] / time_scale, hi_spm=ALT_BAND_SPM[1] / time_scale,
+                                             min_contact_time_s=ec.min_contact_time_s,
+                                             max_contact_time_s=ec.max_contact_time_s * time_scale)
         strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
         return contacts, rejected, strides, bad, time_scale
     if method == ALT_METHOD:
@@ -323,6 +334,15 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
             warnings.append(f"{ev.DEFAULT_METHOD} events were too few or irregular here; events come from the foot position "
                             "relative to the hips (zeni): cadence is reliable, contacts start early and end late, so "
                             "contact time, flight time and duty factor are not reported")
+    if config.events.method == "auto" and view.name in ("side", "oblique") and len(strides) < config.events.min_strides:
+        # a short pass with feet too small or mislabelled for foot events: steps from the pelvis bounce
+        bn = _detect(xy, t, facing, leg_px, BOUNCE_METHOD, config, time_scale)
+        sp = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+        if len(bn[2]) > len(strides) and np.isfinite(sp) and abs(120.0 / np.median(bn[2].stride_time_s) - sp) <= FEW_STRIDES_AGREE * sp:
+            contacts, rejected, strides, bad_strides, time_scale = bn
+            method = BOUNCE_METHOD
+            warnings.append("too few foot events (feet small, hidden or mislabelled): steps come from the pelvis bounce, "
+                            "so only cadence and step/stride times are reported")
     if time_scale > 1:
         warnings.append(f"the feet alternate {time_scale:.1f}x slower than any running or walking gait: events were "
                         "searched with windows stretched to match (slow-motion footage?)")
@@ -400,6 +420,10 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         warnings.append(f"event-based cadence {ev_cad:.1f} and spectral cadence {spectral:.1f} steps/min disagree "
                         f"by more than {CADENCE_AGREE_SPM:.0f}: {why}")
     metrics["cadence_spm"] = _with_extra(metrics["cadence_spm"], spectral_spm=spectral)
+    if method == BOUNCE_METHOD:
+        for name, mv in metrics.items():
+            if name not in ("cadence_spm", "step_time_s", "stride_time_s"):
+                metrics[name] = MetricValue(name, float("nan"), mv.unit, reason="not reported: steps from the pelvis bounce only")
     if method == "zeni":
         for name in ("contact_time_s", "flight_time_s", "duty_factor"):
             metrics[name] = MetricValue(name, float("nan"), metrics[name].unit,

@@ -23,12 +23,6 @@ SLOWMO = ("run_side_treadmill__mhuang24_slow_lab", "run_side_overground__becklab
 KNOWN_SHORT = {
     "run_side_overground__becklabs_legs_closeup": "1.1 s, legs only (no hips in frame), starts with a scene cut: refused as a "
                                                   "legs-only skeleton (events alone give 3 zeni strides at 442 spm vs 156 spectral)",
-    "run_side_treadmill__mhuang24_slow_lab": "5.6x slowed, the swing leg's landmarks jump between frames: the zeni fallback keeps 1-3 "
-                                             "strides depending on single-frame left/right choices (analysed with the old frame-by-frame "
-                                             "swap fix, refused with the whole-sequence fix: 1 stride at 29 vs 18 spm spectral)",
-    "run_side_overground__radluy_openpose_overlay": "runner in view for 1.8 s (frames 9-62), ~60 px legs under a burned-in "
-                                                     "skeleton: foot labels swap, 1 stride at 97 spm vs 168 spectral (the hip "
-                                                     "bounce shows ~5 steps at 168), refused",
     "run_rear_overground__radluy_openpose_overlay": "starts with the feet only and recedes: no pelvis rhythm; the feet-only frames "
                                                     "look like walking legs (shank ratio 0.83), foot alternation gives 2 strides "
                                                     "at 152 spm vs 137 spectral, refused",

@@ -72,3 +72,30 @@ def test_alternation_contacts_steps_from_foot_lifts():
     assert abs(120.0 / np.median(strides.stride_time_s) - 120.0) < 2.0
     still, _ = _frontal_legs(lift_px=2.0, shank_fold=1.0)  # feet barely move (1 % of the leg): no steps
     assert len(alternation_contacts(still, t, leg_px=240.0)[0]) == 0
+
+
+def test_bounce_contacts_short_pass_with_drift():
+    from formcheck.events import build_strides
+    from formcheck.frontal_events import bounce_contacts
+    from formcheck.landmarks import Landmark as L
+
+    fps, step_spm = 30.0, 168.0
+    t = np.arange(88) / fps
+    xy = np.full((len(t), 33, 2), np.nan)
+    span = slice(9, 63)  # runner in view for 1.8 s only
+    ts = t[span]
+    hip_y = 310.0 + 30.0 * (ts - ts[0]) / (ts[-1] - ts[0]) + 5.0 * np.cos(2 * np.pi * ts * step_spm / 60.0)
+    for lm in (L.LEFT_HIP, L.RIGHT_HIP):
+        xy[span, lm] = np.c_[np.full_like(ts, 500.0), hip_y]
+    for side, sign in (("LEFT", 1.0), ("RIGHT", -1.0)):  # left foot lower on even bounces
+        foot_y = 440.0 + sign * 8.0 * np.cos(np.pi * ts * step_spm / 60.0)
+        for name in ("HEEL", "FOOT_INDEX"):
+            xy[span, L[f"{side}_{name}"]] = np.c_[np.full_like(ts, 500.0), foot_y]
+    contacts, _ = bounce_contacts(xy, t)
+    assert len(contacts) >= 4
+    mid = ((contacts.ic + contacts.tc) / 2).round().astype(int)
+    lower = np.where(xy[mid, L.LEFT_HEEL, 1] > xy[mid, L.RIGHT_HEEL, 1], "left", "right")
+    assert (contacts.side.to_numpy() == lower).all()  # the foot on the ground at each bounce
+    strides, _ = build_strides(contacts, max_stride_time_s=1.6)
+    assert len(strides) >= 2
+    assert abs(120.0 / np.median(strides.stride_time_s) - step_spm) < 3.0
