@@ -20,15 +20,19 @@ nearest true IC of the same foot. Rows give MAE and bias (estimate - truth) per 
 
 Usage::
 
-    python benchmarks/ic_metrics_decomposition.py [--only SUBSTR] [--json PATH] [--per-stride]
+    python benchmarks/ic_metrics_decomposition.py [--only SUBSTR] [--json PATH] [--per-stride] [--unsmoothed]
 
 Clips and poses come from the accuracy benchmark's caches (run it once first); about 10 s then.
+``--unsmoothed`` is a what-if: the same analysis on BlazePose landmarks estimated without the
+landmarker's temporal smoothing (``unsmoothed_pose``; about 25 s of pose estimation per clip the
+first time, then cached).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 METRICS = ("knee_flexion_ic_deg", "overstride_leg", "overstride_cm", "shank_angle_ic_deg", "foot_strike_angle_deg")
 SAMPLE = ROOT / "sample_videos" / "side_treadmill.mp4"
+DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "formcheck" / "ic-decomposition"
 
 
 def truth_per_contact(spec, ic_s: np.ndarray, side: str) -> dict[str, np.ndarray]:
@@ -131,7 +136,41 @@ def relabel_legs_to_truth(xy: np.ndarray, txy: np.ndarray) -> tuple[np.ndarray, 
     return out, sw
 
 
-def decompose(name: str, path: Path, truth: dict, runner, spec) -> pd.DataFrame:
+UNSMOOTHED_STEP_S = 100.0  # timestamp step that turns off the landmarker's temporal smoothing
+
+
+def unsmoothed_pose(path: Path, runner, work: Path):
+    """The clip's pose with BlazePose's temporal landmark smoothing turned off.
+
+    In VIDEO mode MediaPipe smooths the landmarks with a causal one-euro filter driven by the frame
+    timestamps, which delays fast-moving landmarks by 10-20 ms. Feeding timestamps 100 s apart
+    makes the filter pass every frame through unchanged while keeping the tracking (the region of
+    interest from the previous frame). Cached as ``<clip>.unsmoothed.npy`` in ``work``.
+    """
+    import dataclasses
+
+    from formcheck.config import PoseConfig
+    from formcheck.pipeline import estimate
+    from formcheck.pose import PoseEstimator
+    from formcheck.video import iter_frames
+
+    pose, _, _ = estimate(path, runner)
+    cache = work / f"{path.stem}.unsmoothed.npy"
+    if cache.exists():
+        xy = np.load(cache)
+    else:
+        rows = []
+        with PoseEstimator(PoseConfig()) as est:
+            for idx, _t, rgb in iter_frames(pose.meta):
+                rows.append(est(rgb, idx * UNSMOOTHED_STEP_S)[0])
+        xy = np.array(rows)
+        work.mkdir(parents=True, exist_ok=True)
+        np.save(cache, xy)
+    return dataclasses.replace(pose, xy=xy[np.asarray(pose.frame)])
+
+
+def decompose(name: str, path: Path, truth: dict, runner, spec, *, unsmoothed: bool = False,
+              work: Path | None = None) -> pd.DataFrame:
     """One row per (method, stride): side, near flag, estimate and truth of each metric."""
     import formcheck
     from formcheck import geometry as g
@@ -142,7 +181,12 @@ def decompose(name: str, path: Path, truth: dict, runner, spec) -> pd.DataFrame:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        a = formcheck.analyze(path, runner)
+        if unsmoothed:
+            from formcheck.pipeline import analyze_pose
+
+            a = analyze_pose(unsmoothed_pose(path, runner, work), runner)
+        else:
+            a = formcheck.analyze(path, runner)
     clean = a.clean
     F = truth["frames"]
     t_truth = np.asarray(F["t_s"], float)
@@ -162,7 +206,7 @@ def decompose(name: str, path: Path, truth: dict, runner, spec) -> pd.DataFrame:
     xy, swapped = relabel_legs_to_truth(clean.xy, txy[frames])
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]],
                              xy[:, L[f"{near.upper()}_ANKLE"]])
-    kw = dict(facing=facing, treadmill_speed_mps=runner.treadmill_speed_mps)
+    kw = {"facing": facing, "treadmill_speed_mps": runner.treadmill_speed_mps}
     height_m = spec.body.height_m
     ts = truth_strides(truth, t_truth[-1])
     ts_clean = ts.copy()
@@ -235,12 +279,14 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write per-stride rows and tables as JSON")
     ap.add_argument("--per-stride", action="store_true", help="print every stride")
     ap.add_argument("--no-sample", action="store_true", help="leave out the sample clip")
+    ap.add_argument("--unsmoothed", action="store_true",
+                    help="what-if: BlazePose without its temporal landmark smoothing (estimated once, cached)")
     args = ap.parse_args(argv)
     dfs, summaries = [], {}
     for name, path, truth, runner, spec in cases(args.only):
         if args.no_sample and name.startswith("sample"):
             continue
-        df = decompose(name, path, truth, runner, spec)
+        df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK)
         dfs.append(df)
         summaries[name] = df.attrs["summary"]
     df = pd.concat(dfs, ignore_index=True)
