@@ -212,6 +212,37 @@ def _extrapolate_to_floor(h: np.ndarray, pos: float, *, down: bool) -> float:
     return pos
 
 
+SMOOTH_VELOCITY_S = 0.07  # support of the local cubic fit that differentiates foot heights [s]
+
+
+def smooth_velocity(x: np.ndarray, *, fps_hz: float, window_s: float = SMOOTH_VELOCITY_S) -> np.ndarray:
+    """Per-frame derivative of ``x`` (units per frame) from a local cubic least-squares fit.
+
+    Savitzky-Golay (polynomial order 3, at least 5 frames, ``window_s`` wide): a 2-frame central
+    difference of a noisy landmark height has a velocity minimum that wanders by a frame or more;
+    a cubic over ~70 ms averages the noise without flattening the minimum as a line fit would.
+    NaN gaps are bridged linearly for the fit and NaN again in the output.
+
+    Parameters
+    ----------
+    x : (T,) signal, NaN where missing.
+    fps_hz : frames per second of ``x``.
+    window_s : fit support [s].
+
+    Returns
+    -------
+    (T,) derivative [units of ``x`` per frame], NaN where ``x`` is.
+    """
+    ok = np.isfinite(x)
+    w = max(5, int(round(window_s * fps_hz)) | 1)
+    if ok.sum() < w:
+        return np.gradient(x)
+    xf = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    v = signal.savgol_filter(xf, w, 3, deriv=1)
+    v[~ok] = np.nan
+    return v
+
+
 def _descent_end(h: np.ndarray, heel_h: np.ndarray, toe_h: np.ndarray, down: np.ndarray, *, fps_hz: float,
                  h1: float, after_s: float = 0.05, cap_s: float = 0.25) -> np.ndarray:
     """Per down-crossing of the lowest point ``h``: when its last fast descent ends (sub-frame), NaN
@@ -219,28 +250,33 @@ def _descent_end(h: np.ndarray, heel_h: np.ndarray, toe_h: np.ndarray, down: np.
 
     Before contact the foot descends (in late swing, or from a hover just above the floor); the
     ground then stops it, so the descent cannot speed up after contact: the last local minimum of
-    the vertical velocity (fastest descent) before the foot settles is at or before IC. Window:
-    from the crossing until ``after_s`` after ``h`` first falls below ``h1 / 4`` (at most
-    ``cap_s``), and no later than 30 ms after a heel landing (heel lowest and within ``h1 / 2``:
-    the forefoot slapping down afterwards is a second descent after IC). Minima count when they
-    reach half the window's fastest descent."""
-    v = np.gradient(h)
+    the vertical velocity (fastest descent) before the foot settles is at or before IC. The velocity
+    is that of the point (heel or toe) that is lower where the foot settles (the one the ground
+    stops), from ``smooth_velocity``. Window: from the crossing until ``after_s`` after ``h`` first
+    falls below ``h1 / 4`` (at most ``cap_s``), and no later than 30 ms after a heel landing (heel
+    lowest and within ``h1 / 2``: the forefoot slapping down afterwards is a second descent after
+    IC). Minima count when the point descends faster than 3 ``h1`` per second (~0.2 leg lengths/s:
+    a second, slower drop after a hover is still a descent; the noise of a settled foot is not)."""
+    v_heel = smooth_velocity(heel_h, fps_hz=fps_hz)
+    v_toe = smooth_velocity(toe_h, fps_hz=fps_hz)
+    slow = -3.0 * h1 / fps_hz  # 3 h1 per second, per frame
     out = []
     for p in down:
         lo, hi = int(np.floor(p)), int(min(len(h) - 2, np.ceil(p + cap_s * fps_hz)))
         below = np.flatnonzero(h[lo:hi + 1] <= 0.25 * h1)
+        settle = lo + int(below[0]) if len(below) else hi
         if len(below):
             hi = min(hi, lo + int(below[0]) + round(after_s * fps_hz))
         landed = np.flatnonzero((heel_h[lo:hi + 1] <= 0.5 * h1) & (heel_h[lo:hi + 1] <= toe_h[lo:hi + 1]))
         if len(landed):
             hi = min(hi, lo + int(landed[0]) + round(0.03 * fps_hz))
+        v = v_heel if heel_h[settle] < toe_h[settle] else v_toe
         lo = max(1, lo)
         seg = v[lo:hi + 1]
         if hi - lo < 2 or not np.isfinite(seg).any():
             out.append(np.nan)
             continue
-        fastest = np.nanmin(seg)
-        mins = [i for i in range(lo + 1, hi) if v[i] <= v[i - 1] and v[i] <= v[i + 1] and v[i] < 0.5 * fastest]
+        mins = [i for i in range(lo + 1, hi) if v[i] <= v[i - 1] and v[i] <= v[i + 1] and v[i] < slow]
         k = mins[-1] if mins else lo + int(np.nanargmin(seg))
         out.append(_parabolic(-v, k))
     return np.array(out, dtype=float)
@@ -248,7 +284,12 @@ def _descent_end(h: np.ndarray, heel_h: np.ndarray, toe_h: np.ndarray, down: np.
 
 def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: int, fps_hz: float,
                   period_frames: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """IC and TO from the lowest foot point's height (module docstring, ``height``)."""
+    """IC and TO from the lowest foot point's height (module docstring, ``height``).
+
+    The IC extrapolation aims at the stance level of the point that is lowest at the crossing (its
+    own running 5th percentile over ``floor``, at most ``h1 / 2``): a pose model's heel point
+    stands a few px above the toe's floor line, so a heel extrapolated to the toe's floor lands
+    late."""
     heel_h, toe_h = f.heel_z - floor, f.toe_z - floor
     h = np.fmin(heel_h, toe_h)
     h1 = _H1_LEG * leg_px
@@ -256,7 +297,15 @@ def _ic_tc_height(f: FootSignals, *, floor: np.ndarray, leg_px: float, min_sep: 
     up = _crossings(h, h1, rising=True)
     if period_frames is not None and np.isfinite(period_frames):
         down, up = _merge_short_lifts(down, up, h, h1=h1, max_gap=0.2 * period_frames)
-    ic = np.array([min(_extrapolate_to_floor(h, p, down=True), p + min_sep) for p in down])
+    w = int(2 * period_frames) if period_frames is not None and np.isfinite(period_frames) else int(1.6 * fps_hz)
+    rest = {"heel": floor_height(f.heel_z, window=w) - floor, "toe": floor_height(f.toe_z, window=w) - floor}
+    ic = []
+    for p in down:
+        i = int(np.clip(round(p), 0, len(h) - 1))
+        lvl = rest["heel"][i] if heel_h[i] <= toe_h[i] else rest["toe"][i]
+        lvl = float(np.clip(lvl, 0.0, 0.5 * h1)) if np.isfinite(lvl) else 0.0
+        ic.append(min(_extrapolate_to_floor(h - lvl, p, down=True), p + min_sep))
+    ic = np.array(ic, dtype=float)
     if len(ic):
         end = _descent_end(h, heel_h, toe_h, down, fps_hz=fps_hz, h1=h1)
         ic = np.fmax(ic, np.where(np.isfinite(end), end, -np.inf))  # the later of two early bounds
@@ -465,6 +514,38 @@ def detect_contacts(
     contacts = pd.DataFrame(kept, columns=list(CONTACT_COLUMNS)).sort_values("ic_s", ignore_index=True)
     rejected = pd.DataFrame(rej, columns=list(REJECTED_COLUMNS)).sort_values("ic_s", ignore_index=True)
     return contacts, rejected
+
+
+CADENCE_INLIER_MADS = 3.0  # stride times within this many scaled MADs of the median are averaged
+
+
+def cadence_spm_from_strides(stride_time_s: np.ndarray, *, k_mad: float = CADENCE_INLIER_MADS) -> float:
+    """Cadence [steps/min] = 120 / mean of the inlier stride times.
+
+    A stride time is the difference of two IC times of one foot, so each IC's timing error enters
+    two neighbouring strides with opposite signs: over contiguous strides the mean telescopes to
+    (last IC - first IC) / n and the per-event jitter cancels, where a median keeps it (at 120 fps
+    the median of ~76 mocap strides sat 0.5 spm off). Strides with a missed or extra contact would
+    pull a mean, so only inliers count: within ``k_mad`` scaled MADs (1.4826 MAD, at least 1 % of
+    the median) of the median stride time.
+
+    Parameters
+    ----------
+    stride_time_s : (N,) stride times [s] (IC to the next IC of the same foot, either foot; NaNs
+        are ignored).
+    k_mad : inlier half-width in scaled MADs.
+
+    Returns
+    -------
+    Cadence [steps/min]; NaN without a finite positive stride time.
+    """
+    st = np.asarray(stride_time_s, dtype=float)
+    st = st[np.isfinite(st) & (st > 0)]
+    if not len(st):
+        return float("nan")
+    med = float(np.median(st))
+    spread = max(1.4826 * float(np.median(np.abs(st - med))), 0.01 * med)
+    return float(120.0 / np.mean(st[np.abs(st - med) <= k_mad * spread]))
 
 
 def build_strides(contacts: pd.DataFrame, *, max_stride_time_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -170,3 +170,17 @@ def test_descent_end_finds_touchdown_after_hover():
                     pelvis_u=np.zeros(n))
     ic, _ = _ic_tc_height(f, floor=np.zeros(n), leg_px=300.0, min_sep=12, fps_hz=fps)
     assert len(ic) == 1 and abs(ic[0] / fps - 0.6) <= 0.015
+
+
+def test_cadence_from_strides_cancels_event_jitter():
+    """120 / mean of inlier stride times: IC jitter telescopes away, a missed contact (double
+    stride) and a spurious one (short stride) are left out."""
+    from formcheck.events import cadence_spm_from_strides
+
+    rng = np.random.default_rng(3)
+    ic = np.arange(40) * 0.75 + rng.normal(0, 0.012, 40)  # 160 spm, 12 ms IC jitter
+    st = np.diff(ic)
+    with_outliers = np.r_[st, 1.5, 0.3, np.nan]
+    assert abs(cadence_spm_from_strides(with_outliers) - 160.0) <= 0.2
+    assert abs(cadence_spm_from_strides(st, k_mad=10) - 120.0 / ((ic[-1] - ic[0]) / 39)) <= 1e-6  # telescoped
+    assert np.isnan(cadence_spm_from_strides(np.array([])))
