@@ -6,7 +6,12 @@ real analysis path (``formcheck.analyze``) on each, and compares
 * landmarks: detection rate, error of hips/knees/ankles/shoulders vs the truth joints (as a fraction
   of body height), rear/front hip and shoulder width ratios, left/right swaps;
 * every summary metric present both in the truth and in ``analysis.metrics`` with a finite value:
-  n clips, mean absolute error, max absolute error, bias (estimate - truth).
+  n clips, mean absolute error, max absolute error, bias (estimate - truth);
+* gait events: each true initial contact (IC) whose toe-off (TO) lies inside the clip is matched to
+  the nearest detected IC of the same foot within half a step; per clip the matched count, median
+  signed and median absolute IC and TO errors (detected - true) in ms and in capture frames, and
+  the cadence of ``formcheck.events.cadence_spm_from_strides`` on the analysis's strides; per view
+  the same pooled over the contacts of all its clips.
 
 Usage::
 
@@ -122,6 +127,48 @@ def compare_metrics(truth: dict, metrics: dict) -> dict:
     return out
 
 
+def event_timing(truth: dict, contacts, *, fps_hz: float, t_end_s: float) -> dict:
+    """IC/TO errors of detected contacts vs the renderer's true events (module docstring).
+
+    Parameters
+    ----------
+    truth : the clip's truth JSON (``events[side].ic_s / to_s`` in real seconds).
+    contacts : ``Analysis.contacts`` (``side``, ``ic_s``, ``tc_s``; real seconds).
+    fps_hz : capture frame rate (frame units of the errors).
+    t_end_s : time of the last analysed frame (a later toe-off cannot be seen).
+
+    Returns
+    -------
+    dict with ``n_true``, ``n_matched``, ``ic_err_ms`` / ``to_err_ms`` (lists, per matched contact)
+    and the medians ``ic_med_ms``, ``ic_abs_med_ms``, ``ic_abs_med_frames`` (same for ``to``).
+    """
+    ic_all = np.sort(np.concatenate([np.asarray(ev["ic_s"], float) for ev in truth["events"].values()]))
+    half_step = 0.5 * float(np.median(np.diff(ic_all))) if len(ic_all) > 1 else 0.2
+    e_ic, e_to, n_true = [], [], 0
+    for side, ev in truth["events"].items():
+        to = np.asarray(ev["to_s"], float)
+        mine = contacts[contacts.side == side] if contacts is not None and len(contacts) else None
+        for ic in ev["ic_s"]:
+            nxt = to[to > ic]
+            if ic < 0 or not len(nxt) or nxt[0] >= t_end_s:
+                continue
+            n_true += 1
+            if mine is None or not len(mine):
+                continue
+            j = int(np.argmin(np.abs(mine.ic_s.to_numpy() - ic)))
+            if abs(mine.ic_s.iloc[j] - ic) > half_step:
+                continue
+            e_ic.append(1000.0 * (mine.ic_s.iloc[j] - ic))
+            if np.isfinite(mine.tc_s.iloc[j]):
+                e_to.append(1000.0 * (mine.tc_s.iloc[j] - nxt[0]))
+    out: dict = {"n_true": n_true, "n_matched": len(e_ic), "ic_err_ms": e_ic, "to_err_ms": e_to}
+    for k, e in (("ic", np.array(e_ic)), ("to", np.array(e_to))):
+        out[f"{k}_med_ms"] = float(np.median(e)) if e.size else float("nan")
+        out[f"{k}_abs_med_ms"] = float(np.median(np.abs(e))) if e.size else float("nan")
+        out[f"{k}_abs_med_frames"] = out[f"{k}_abs_med_ms"] * fps_hz / 1000.0
+    return out
+
+
 def analyse(case: Case, path: Path, truth: dict) -> dict:
     import formcheck
     from formcheck.errors import FormcheckError
@@ -145,6 +192,14 @@ def analyse(case: Case, path: Path, truth: dict) -> dict:
     row["metrics"] = compare_metrics(truth, a.metrics)
     row["not_measured"] = sorted(k for k, v in a.metrics.items() if not getattr(v, "measured", False)
                                  and k in truth["metrics"])
+    from formcheck.events import cadence_spm_from_strides
+
+    fps = float(a.meta.capture_fps)
+    row["events"] = event_timing(truth, a.contacts, fps_hz=fps, t_end_s=float(np.asarray(a.pose.t_s)[-1]))
+    row["events"]["fps_hz"] = fps
+    st = a.strides.stride_time_s.to_numpy(float) if a.strides is not None and len(a.strides) else np.array([])
+    row["events"]["cadence_inlier_mean_spm"] = cadence_spm_from_strides(st)
+    row["events"]["cadence_true_spm"] = float(truth["metrics"]["cadence_spm"]["value"])
     return row
 
 
@@ -175,7 +230,24 @@ def summarise(rows: list[dict]) -> dict:
         if v in ("rear", "front"):
             views[v]["hip_width_ratio_median"] = float(np.median([x["hip_width_ratio"] for x in lm]))
             views[v]["shoulder_width_ratio_median"] = float(np.median([x["shoulder_width_ratio"] for x in lm]))
-    return {"views": views, "metrics": metrics}
+    events = {}
+    for v in ("side", "rear", "front"):
+        ev = [r["events"] for r in rows if r["view"] == v and "events" in r]
+        if not ev:
+            continue
+        ms_per_frame = {id(e): 1000.0 / e["fps_hz"] for e in ev}
+        ic = np.concatenate([np.asarray(e["ic_err_ms"], float) for e in ev])
+        to = np.concatenate([np.asarray(e["to_err_ms"], float) for e in ev])
+        icf = np.concatenate([np.asarray(e["ic_err_ms"], float) / ms_per_frame[id(e)] for e in ev])
+        tof = np.concatenate([np.asarray(e["to_err_ms"], float) / ms_per_frame[id(e)] for e in ev])
+        cad = np.array([e["cadence_inlier_mean_spm"] - e["cadence_true_spm"] for e in ev], float)
+        med = lambda x: float(np.median(x)) if x.size else float("nan")  # noqa: E731
+        events[v] = {"n_clips": len(ev), "n_true": int(sum(e["n_true"] for e in ev)),
+                     "n_matched": int(sum(e["n_matched"] for e in ev)),
+                     "ic_med_ms": med(ic), "ic_abs_med_ms": med(np.abs(ic)), "ic_abs_med_frames": med(np.abs(icf)),
+                     "to_med_ms": med(to), "to_abs_med_ms": med(np.abs(to)), "to_abs_med_frames": med(np.abs(tof)),
+                     "cadence_inlier_mean_abs_err_spm": float(np.nanmean(np.abs(cad))) if cad.size else float("nan")}
+    return {"views": views, "metrics": metrics, "events": events}
 
 
 def print_tables(summary: dict, rows: list[dict], out=sys.stdout) -> None:
@@ -196,6 +268,23 @@ def print_tables(summary: dict, rows: list[dict], out=sys.stdout) -> None:
             p(f"{k:32} {s['n']:3d} {s['mae']:9.3f} {s['max_abs']:9.3f} {s['bias']:+9.3f}  {s['worst_case']}")
     else:
         p("Metrics: none finite in both truth and analysis (metrics not available yet)")
+    if summary.get("events"):
+        p()
+        p("Gait events vs truth (detected - true; |med| = median absolute error; fr = capture frames)")
+        p(f"{'clip':32} {'fps':>4} {'match':>7} {'IC med':>7} {'IC |med|':>8} {'fr':>5} {'TO med':>7} {'TO |med|':>8} "
+          f"{'fr':>5} {'cad err':>7}")
+        for r in rows:
+            e = r.get("events")
+            if not e:
+                continue
+            p(f"{r['case']:32} {e['fps_hz']:4.0f} {e['n_matched']:3d}/{e['n_true']:<3d} {e['ic_med_ms']:+7.1f} "
+              f"{e['ic_abs_med_ms']:8.1f} {e['ic_abs_med_frames']:5.2f} {e['to_med_ms']:+7.1f} {e['to_abs_med_ms']:8.1f} "
+              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_spm'] - e['cadence_true_spm']:+7.2f}")
+        for v, e in summary["events"].items():
+            p(f"{'ALL ' + v + ' (pooled)':32} {'':>4} {e['n_matched']:3d}/{e['n_true']:<3d} {e['ic_med_ms']:+7.1f} "
+              f"{e['ic_abs_med_ms']:8.1f} {e['ic_abs_med_frames']:5.2f} {e['to_med_ms']:+7.1f} {e['to_abs_med_ms']:8.1f} "
+              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_abs_err_spm']:7.2f}")
+        p("(cad err: cadence_spm_from_strides on the analysis's strides - truth [spm]; pooled row: mean |err|)")
     errs = [r for r in rows if "error" in r]
     if errs:
         p()
