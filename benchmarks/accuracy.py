@@ -8,7 +8,8 @@ real analysis path (``formcheck.analyze``) on each, and compares
 * every summary metric present both in the truth and in ``analysis.metrics`` with a finite value:
   n clips, mean absolute error, max absolute error, bias (estimate - truth);
 * gait events: each true initial contact (IC) whose toe-off (TO) lies inside the clip is matched to
-  the nearest detected IC of the same foot within half a step; per clip the matched count, median
+  the nearest detected IC (either foot: the side is scored separately as ``n_wrong_side``) within
+  half a step; per clip the matched count, median
   signed and median absolute IC and TO errors (detected - true) in ms and in capture frames, and
   the cadence of ``formcheck.events.cadence_spm_from_strides`` on the analysis's strides; per view
   the same pooled over the contacts of all its clips.
@@ -139,29 +140,31 @@ def event_timing(truth: dict, contacts, *, fps_hz: float, t_end_s: float) -> dic
 
     Returns
     -------
-    dict with ``n_true``, ``n_matched``, ``ic_err_ms`` / ``to_err_ms`` (lists, per matched contact)
+    dict with ``n_true``, ``n_matched``, ``n_wrong_side`` (matched with the other foot's label), ``ic_err_ms`` / ``to_err_ms`` (lists, per matched contact)
     and the medians ``ic_med_ms``, ``ic_abs_med_ms``, ``ic_abs_med_frames`` (same for ``to``).
     """
     ic_all = np.sort(np.concatenate([np.asarray(ev["ic_s"], float) for ev in truth["events"].values()]))
     half_step = 0.5 * float(np.median(np.diff(ic_all))) if len(ic_all) > 1 else 0.2
-    e_ic, e_to, n_true = [], [], 0
+    e_ic, e_to, n_true, wrong_side = [], [], 0, 0
+    have = contacts is not None and len(contacts) > 0
+    det_ic = contacts.ic_s.to_numpy(float) if have else np.array([])
     for side, ev in truth["events"].items():
         to = np.asarray(ev["to_s"], float)
-        mine = contacts[contacts.side == side] if contacts is not None and len(contacts) else None
         for ic in ev["ic_s"]:
             nxt = to[to > ic]
             if ic < 0 or not len(nxt) or nxt[0] >= t_end_s:
                 continue
             n_true += 1
-            if mine is None or not len(mine):
+            if not have:
                 continue
-            j = int(np.argmin(np.abs(mine.ic_s.to_numpy() - ic)))
-            if abs(mine.ic_s.iloc[j] - ic) > half_step:
+            j = int(np.argmin(np.abs(det_ic - ic)))
+            if abs(det_ic[j] - ic) > half_step:
                 continue
-            e_ic.append(1000.0 * (mine.ic_s.iloc[j] - ic))
-            if np.isfinite(mine.tc_s.iloc[j]):
-                e_to.append(1000.0 * (mine.tc_s.iloc[j] - nxt[0]))
-    out: dict = {"n_true": n_true, "n_matched": len(e_ic), "ic_err_ms": e_ic, "to_err_ms": e_to}
+            wrong_side += int(contacts.side.iloc[j] != side)
+            e_ic.append(1000.0 * (det_ic[j] - ic))
+            if np.isfinite(contacts.tc_s.iloc[j]):
+                e_to.append(1000.0 * (contacts.tc_s.iloc[j] - nxt[0]))
+    out: dict = {"n_true": n_true, "n_matched": len(e_ic), "n_wrong_side": wrong_side, "ic_err_ms": e_ic, "to_err_ms": e_to}
     for k, e in (("ic", np.array(e_ic)), ("to", np.array(e_to))):
         out[f"{k}_med_ms"] = float(np.median(e)) if e.size else float("nan")
         out[f"{k}_abs_med_ms"] = float(np.median(np.abs(e))) if e.size else float("nan")
@@ -244,6 +247,7 @@ def summarise(rows: list[dict]) -> dict:
         med = lambda x: float(np.median(x)) if x.size else float("nan")  # noqa: E731
         events[v] = {"n_clips": len(ev), "n_true": int(sum(e["n_true"] for e in ev)),
                      "n_matched": int(sum(e["n_matched"] for e in ev)),
+                     "n_wrong_side": int(sum(e["n_wrong_side"] for e in ev)),
                      "ic_med_ms": med(ic), "ic_abs_med_ms": med(np.abs(ic)), "ic_abs_med_frames": med(np.abs(icf)),
                      "to_med_ms": med(to), "to_abs_med_ms": med(np.abs(to)), "to_abs_med_frames": med(np.abs(tof)),
                      "cadence_inlier_mean_abs_err_spm": float(np.nanmean(np.abs(cad))) if cad.size else float("nan")}
@@ -272,19 +276,21 @@ def print_tables(summary: dict, rows: list[dict], out=sys.stdout) -> None:
         p()
         p("Gait events vs truth (detected - true; |med| = median absolute error; fr = capture frames)")
         p(f"{'clip':32} {'fps':>4} {'match':>7} {'IC med':>7} {'IC |med|':>8} {'fr':>5} {'TO med':>7} {'TO |med|':>8} "
-          f"{'fr':>5} {'cad err':>7}")
+          f"{'fr':>5} {'cad err':>7} {'side':>4}")
         for r in rows:
             e = r.get("events")
             if not e:
                 continue
             p(f"{r['case']:32} {e['fps_hz']:4.0f} {e['n_matched']:3d}/{e['n_true']:<3d} {e['ic_med_ms']:+7.1f} "
               f"{e['ic_abs_med_ms']:8.1f} {e['ic_abs_med_frames']:5.2f} {e['to_med_ms']:+7.1f} {e['to_abs_med_ms']:8.1f} "
-              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_spm'] - e['cadence_true_spm']:+7.2f}")
+              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_spm'] - e['cadence_true_spm']:+7.2f} "
+              f"{e['n_wrong_side']:4d}")
         for v, e in summary["events"].items():
             p(f"{'ALL ' + v + ' (pooled)':32} {'':>4} {e['n_matched']:3d}/{e['n_true']:<3d} {e['ic_med_ms']:+7.1f} "
               f"{e['ic_abs_med_ms']:8.1f} {e['ic_abs_med_frames']:5.2f} {e['to_med_ms']:+7.1f} {e['to_abs_med_ms']:8.1f} "
-              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_abs_err_spm']:7.2f}")
-        p("(cad err: cadence_spm_from_strides on the analysis's strides - truth [spm]; pooled row: mean |err|)")
+              f"{e['to_abs_med_frames']:5.2f} {e['cadence_inlier_mean_abs_err_spm']:7.2f} {e['n_wrong_side']:4d}")
+        p("(matched to the nearest IC of either foot; side = matched contacts labelled with the other foot; cad err:")
+        p(" cadence_spm_from_strides on the analysis's strides - truth [spm], pooled row: mean |err|)")
     errs = [r for r in rows if "error" in r]
     if errs:
         p()
