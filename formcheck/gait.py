@@ -13,11 +13,12 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
   ``--capture-fps`` and every confidence capped at 0.2. Side view: when the default events are too
   few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported);
-  when even those give fewer than ``min_strides`` strides (a short pass, feet too small or
-  mislabelled), steps come from the pelvis bounce (``frontal_events.bounce_contacts``), kept only
-  within 10 % of the spectral cadence, and only cadence and step/stride times are reported.
+  in any view, when the events give fewer than ``min_strides`` strides (a short or receding pass,
+  feet too small or mislabelled), steps come from the pelvis bounce (``frontal_events.bounce_contacts``),
+  kept only when very regular or within 10 % of the spectral cadence (``_bounce_ok``), and only
+  cadence and step/stride times are reported.
 * Walking (median duty factor > 0.5 in a side view; in rear/front views a swing shank that never
-  folds, ``views.swing_shank_ratio`` > 0.70, with steps from the feet's alternation when the pelvis
+  folds, ``views.swing_shank_ratio`` > 0.70, and fewer than 135 steps/min, with steps from the feet's alternation when the pelvis
   gives no steady rhythm, ``frontal_events.alternation_contacts``): temporal metrics are reported
   with a "walking, not running" caveat in every ``MetricValue.reason`` and in the warnings; walking
   below 70 spm is flagged as slowed footage like slow running. Running-specific interpretation is up
@@ -59,6 +60,7 @@ SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-
 SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
 SLOWMO_WALK_CADENCE_SPM = 70.0  # walking below this: slowed footage (flagged like slow running)
 ZENI_WALK_DUTY = 0.65  # zeni duty factors above this: feet sharing the ground (its stances run long)
+BOUNCE_MAX_STRIDE_IQR = 0.06  # pelvis-bounce strides kept only this regular (running clips 0.01-0.05, dribbling 0.11)
 ALT_BAND_SPM = (70.0, 220.0)  # step-rate band of the foot-alternation detector at real-time pace
 MIN_WAIST_WIDTH_PX = 40.0  # waist edge shorter than this: tilt too coarse (synthetic 640x480 runner: 44 px)
 NOT_MEASURABLE_PELVIS = ("not measurable: wear a tucked/tight top with contrasting shorts, "
@@ -244,6 +246,18 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
     return clean, rep, first or 0
 
 
+def _bounce_ok(strides: pd.DataFrame, xy, t, time_scale: float, config: AnalysisConfig) -> bool:
+    """Pelvis-bounce steps are a weaker cue than foot events: kept with ``min_strides`` strides only
+    when the strides are very regular (stride-time IQR / median <= ``BOUNCE_MAX_STRIDE_IQR``; the
+    later step-time test still applies), with fewer only within ``FEW_STRIDES_AGREE`` of the spectral
+    cadence."""
+    if len(strides) >= config.events.min_strides:
+        st = strides.stride_time_s.to_numpy()
+        return bool((np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) <= BOUNCE_MAX_STRIDE_IQR)
+    sp = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+    return bool(np.isfinite(sp) and abs(120.0 / np.median(strides.stride_time_s) - sp) <= FEW_STRIDES_AGREE * sp)
+
+
 def _half_cadences(xy, t, strides, time_scale) -> tuple[float, float, float, float] | None:
     """Spectral and event cadence of the first and second half of the clip when both estimates say
     the pace changed between the halves (each by more than ``CADENCE_AGREE_SPM``, the same way), else None."""
@@ -267,11 +281,13 @@ def _activity(strides: pd.DataFrame, view: str, cadence: float, method: str = "h
     """Walking when the feet share the ground (median duty factor above 0.5 in a side view, 0.55 in
     other views, 0.65 with zeni events, whose toe-off comes late); otherwise running, whatever the
     cadence (slowed footage has a low cadence and still a flight phase). Rear/front stance windows
-    (``frontal``/``alternation`` events) have a fixed width, so there the swing knee decides: walking
-    when the swing shank never folds (``views.swing_shank_ratio`` above ``WALK_MIN_SHANK_RATIO``).
+    (``frontal``/``alternation``/``bounce`` events) have a fixed width, so there the swing knee and the
+    step rate decide: walking when the swing shank never folds (``views.swing_shank_ratio`` above
+    ``WALK_MIN_SHANK_RATIO``) and the steps are slower than running (below ``SLOWMO_RUN_CADENCE_SPM``;
+    a small, receding runner's knee fold can be lost: 0.88 on one at 167 spm).
     Without a duty factor: running from 70 steps/min up."""
-    if method in ("frontal", ALT_METHOD) and np.isfinite(shank_ratio):
-        return "walking" if shank_ratio > WALK_MIN_SHANK_RATIO else "running"
+    if method in ("frontal", ALT_METHOD, BOUNCE_METHOD) and view in ("rear", "front") and np.isfinite(shank_ratio):
+        return "walking" if shank_ratio > WALK_MIN_SHANK_RATIO and cadence < SLOWMO_RUN_CADENCE_SPM else "running"
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s)) if len(strides) else np.nan
     if np.isfinite(duty):
         limit = ZENI_WALK_DUTY if method == "zeni" else 0.5 if view == "side" else 0.55
@@ -334,11 +350,10 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
             warnings.append(f"{ev.DEFAULT_METHOD} events were too few or irregular here; events come from the foot position "
                             "relative to the hips (zeni): cadence is reliable, contacts start early and end late, so "
                             "contact time, flight time and duty factor are not reported")
-    if config.events.method == "auto" and view.name in ("side", "oblique") and len(strides) < config.events.min_strides:
-        # a short pass with feet too small or mislabelled for foot events: steps from the pelvis bounce
+    if config.events.method == "auto" and len(strides) < config.events.min_strides:
+        # a short or receding pass with feet too small or mislabelled for foot events: steps from the pelvis bounce
         bn = _detect(xy, t, facing, leg_px, BOUNCE_METHOD, config, time_scale)
-        sp = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
-        if len(bn[2]) > len(strides) and np.isfinite(sp) and abs(120.0 / np.median(bn[2].stride_time_s) - sp) <= FEW_STRIDES_AGREE * sp:
+        if len(bn[2]) > len(strides) and _bounce_ok(bn[2], xy, t, time_scale, config):
             contacts, rejected, strides, bad_strides, time_scale = bn
             method = BOUNCE_METHOD
             warnings.append("too few foot events (feet small, hidden or mislabelled): steps come from the pelvis bounce, "
@@ -377,7 +392,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     slowmo = False
     if activity == "walking":
         caveat = "walking, not running: running norms do not apply"
-        why = (f"the swing knee never folds: shank ratio {shank:.2f}" if method in ("frontal", ALT_METHOD)
+        why = (f"the swing knee never folds: shank ratio {shank:.2f}" if method in ("frontal", ALT_METHOD, BOUNCE_METHOD)
                else f"duty factor {duty:.2f}")
         warnings.append(f"walking, not running ({why}): temporal metrics are reported for walking; "
                         "running metrics not rated")
