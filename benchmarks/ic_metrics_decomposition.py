@@ -254,6 +254,15 @@ def decompose(name: str, path: Path, truth: dict, runner, spec, *, unsmoothed: b
     st_c = st.reset_index(drop=True).assign(label_side=st.side.to_numpy(), side=sides_c)
     add("c_analysis", st_c, st_c, t_det, idx_c)
     df = pd.DataFrame(rows)
+    # how much the exact 3D truth changes one frame before / after the true IC
+    sens = {}
+    for sd in ("left", "right"):
+        ics = ts.start_s[ts.side == sd].to_numpy()
+        for k, dt in (("minus1", -1.0 / spec.render.fps), ("plus1", 1.0 / spec.render.fps)):
+            shifted = truth_per_contact(spec, ics + dt, sd)
+            for m in ("knee_flexion_ic_deg", "overstride_leg"):
+                sens.setdefault(f"{m}.{k}", []).extend(shifted[m] - ref[sd][m])
+    df.attrs["timing"] = {k: float(np.mean(v)) for k, v in sens.items()}
     # clip summaries as the accuracy benchmark computes them (median over strides vs the truth mean)
     df.attrs["summary"] = {m: (a.metrics[m].value, truth["metrics"][m]["value"]) for m in METRICS if m in a.metrics}
     return df
@@ -282,13 +291,14 @@ def main(argv=None) -> int:
     ap.add_argument("--unsmoothed", action="store_true",
                     help="what-if: BlazePose without its temporal landmark smoothing (estimated once, cached)")
     args = ap.parse_args(argv)
-    dfs, summaries = [], {}
+    dfs, summaries, timing = [], {}, {}
     for name, path, truth, runner, spec in cases(args.only):
         if args.no_sample and name.startswith("sample"):
             continue
         df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK)
         dfs.append(df)
         summaries[name] = df.attrs["summary"]
+        timing[name] = df.attrs["timing"]
     df = pd.concat(dfs, ignore_index=True)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 500)
@@ -309,6 +319,9 @@ def main(argv=None) -> int:
         print(m)
         print(pv.join(icf).join(lab).to_string(float_format=lambda x: f"{x:8.3f}"))
         print()
+    print("== exact 3D truth one frame before (minus1) / after (plus1) the true IC, minus its value at IC")
+    print(pd.DataFrame(timing).T.to_string(float_format=lambda x: f"{x:8.3f}"))
+    print()
     print("== clip summaries (analysis median vs truth mean), as in benchmarks/accuracy.py")
     for m in ("knee_flexion_ic_deg", "overstride_leg"):
         errs = np.array([v[m][0] - v[m][1] for v in summaries.values() if m in v and not np.isnan(v[m][0])])

@@ -30,9 +30,19 @@ class MetricSpec:
     definition: str
     sign: str = ""
     timing: bool = False  # depends on contact/toe-off timing (fps-sensitive)
+    caveat: str = ""  # measured limitation, appended to every summary's reason
+    confidence_scale: float = 1.0  # multiplies the summary confidence (a known, unremovable error)
 
 
 SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", "oblique")
+# Measured on rendered side-view runners with exact truth (benchmarks/ic_metrics_decomposition.py,
+# docs/metrics.md "Limits at initial contact"). Around IC the knee flexes ~500 deg/s and the stance
+# heel moves back at the belt/running speed, so both values also move with every frame of IC error.
+KNEE_IC_CAVEAT = ("low confidence: the pose model reads the knee at contact straighter than it is (rendered runners: "
+                  "2-6 deg on the far leg, 9-15 deg on the near leg at the exact contact), and the angle changes "
+                  "~8 deg per frame at 60 fps around contact")
+OVERSTRIDE_CAVEAT = ("caveat: the heel moves ~5 cm per frame at 60 fps around contact (3 m/s), so each frame of contact-"
+                     "timing error shifts overstride by ~0.05 leg; the far leg reads ~0.04 leg high (rendered runners)")
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("cadence_spm", "steps/min", ANY, "steps per minute = 120 / stride time (IC to next IC of the same foot)"),
     MetricSpec("step_time_s", "s", ANY, "IC of one foot to the next IC of the other foot"),
@@ -42,10 +52,13 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("duty_factor", "1", SIDE, "contact time / stride time (running < 0.5)", timing=True),
     MetricSpec("step_length_m", "m", SIDE, "treadmill: belt speed x step time; overground: pelvis travel between ICs, scaled by height"),
     MetricSpec("stride_length_m", "m", SIDE, "treadmill: belt speed x stride time; overground: pelvis travel over a stride, scaled by height"),
-    MetricSpec("overstride_cm", "cm", SIDE, "horizontal heel-to-hip-midpoint distance at IC", "+ heel ahead of the hips"),
-    MetricSpec("overstride_leg", "leg", SIDE, "overstride_cm divided by leg length (hip joint to floor)", "+ heel ahead of the hips"),
+    MetricSpec("overstride_cm", "cm", SIDE, "horizontal heel-to-hip-midpoint distance at IC", "+ heel ahead of the hips",
+               caveat=OVERSTRIDE_CAVEAT),
+    MetricSpec("overstride_leg", "leg", SIDE, "overstride_cm divided by leg length (hip joint to floor)", "+ heel ahead of the hips",
+               caveat=OVERSTRIDE_CAVEAT),
     MetricSpec("shank_angle_ic_deg", "deg", SIDE, "knee->ankle line from vertical at IC", "+ ankle ahead of the knee"),
-    MetricSpec("knee_flexion_ic_deg", "deg", SIDE, "180 - hip-knee-ankle angle at IC", "0 = straight, + flexed"),
+    MetricSpec("knee_flexion_ic_deg", "deg", SIDE, "180 - hip-knee-ankle angle at IC", "0 = straight, + flexed",
+               caveat=KNEE_IC_CAVEAT, confidence_scale=0.5),
     MetricSpec("trunk_lean_deg", "deg", SIDE, "hip-midpoint->shoulder-midpoint line from vertical, mean over stance", "+ forward"),
     MetricSpec("vertical_oscillation_cm", "cm", SIDE, "peak-to-trough hip-midpoint height over a stride"),
     MetricSpec("foot_strike_angle_deg", "deg", SIDE, "heel->toe line at IC minus the same line at mid-stance (foot flat)", "+ toes up; pattern: > 8 rearfoot, < -1.6 forefoot"),
@@ -212,11 +225,17 @@ def summarise_column(
     name: str, strides: pd.DataFrame, column: str | None = None, *, confidence: float, reason: str = "",
     frac: bool = False, extra: dict | None = None,
 ) -> MetricValue:
-    """Median / IQR / n over strides, per side and overall (``frac`` = mean of a 0/1 column)."""
+    """Median / IQR / n over strides, per side and overall (``frac`` = mean of a 0/1 column).
+
+    The spec's ``caveat`` is appended to ``reason`` and its ``confidence_scale`` multiplies
+    ``confidence`` (known limits of the measurement, ``METRICS``).
+    """
     spec = SPECS[name]
     col = column or name
     if col not in strides or not np.isfinite(strides[col].astype(float)).any():
         return MetricValue(name, float("nan"), spec.unit, reason=reason or "not measurable in this clip")
+    reason = "; ".join(r for r in (reason, spec.caveat) if r)
+    confidence = confidence * spec.confidence_scale
     x = strides[col].astype(float).to_numpy()
     ok = np.isfinite(x)
     sides = {s: _sv(x[(strides.side == s).to_numpy()]) for s in ("left", "right")}
