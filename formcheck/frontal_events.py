@@ -88,7 +88,7 @@ def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, mi
     kept, rej = [], []
     for m, side in zip(mids, sides):
         a, b = m - h, m + h
-        row = {"side": side or "unknown", "ic": int(round(a)), "tc": int(round(b)), "ic_s": float(_frame_to_s(a, t_s)),
+        row = {"side": side or "unknown", "ic": int(np.rint(a)), "tc": int(np.rint(b)), "ic_s": float(_frame_to_s(a, t_s)),
                "tc_s": float(_frame_to_s(b, t_s)), "method": method}
         row["contact_time_s"] = row["tc_s"] - row["ic_s"]
         if not side:
@@ -120,7 +120,7 @@ def frontal_contacts(
     low = {s: _lowest(xy, s) for s in ("left", "right")}
     sides = []
     for m in mids:
-        i = int(round(m))
+        i = int(np.rint(m))
         a, b = low["left"][i], low["right"][i]
         sides.append("" if not (np.isfinite(a) and np.isfinite(b)) else ("left" if a > b else "right"))
     return _windows(mids, sides, per, t_s, min_contact_time_s, max_contact_time_s, METHOD)
@@ -185,7 +185,7 @@ def bounce_contacts(
     if len(mids) < 2:
         return empty
     low = {s: _lowest(xy, s) for s in ("left", "right")}
-    votes = [np.sign(low["left"][int(round(m))] - low["right"][int(round(m))]) for m in mids]
+    votes = [np.sign(low["left"][int(np.rint(m))] - low["right"][int(np.rint(m))]) for m in mids]
     parity = np.nansum([v * (1 if k % 2 == 0 else -1) for k, v in enumerate(votes)])
     first, second = ("left", "right") if parity >= 0 else ("right", "left")
     sides = [first if k % 2 == 0 else second for k in range(len(mids))]

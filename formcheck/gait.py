@@ -44,10 +44,22 @@ from formcheck import metrics as mx
 from formcheck.cleaning import clean_pose
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
-from formcheck.frontal_events import ALT_METHOD, BOUNCE_METHOD, alternation_contacts, bounce_contacts, frontal_contacts
+from formcheck.frontal_events import (
+    ALT_METHOD,
+    BOUNCE_METHOD,
+    alternation_contacts,
+    bounce_contacts,
+    frontal_contacts,
+)
 from formcheck.landmarks import Landmark as L
 from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
-from formcheck.views import WALK_MIN_SHANK_RATIO, classify_setting, classify_view, facing_sign, swing_shank_ratio
+from formcheck.views import (
+    WALK_MIN_SHANK_RATIO,
+    classify_setting,
+    classify_view,
+    facing_sign,
+    swing_shank_ratio,
+)
 
 MIN_DETECTION_RATE = 0.5
 CADENCE_AGREE_SPM = 2.0
