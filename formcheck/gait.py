@@ -368,8 +368,12 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         if len(bn[2]) > len(strides) and _bounce_ok(bn[2], xy, t, time_scale, config):
             contacts, rejected, strides, bad_strides, time_scale = bn
             method = BOUNCE_METHOD
-            warnings.append("too few foot events (feet small, hidden or mislabelled): steps come from the pelvis bounce, "
-                            "so only cadence and step/stride times are reported")
+    if method == ALT_METHOD:
+        warnings.append("the pelvis gives no steady step rhythm: steps come from which foot is lower in the image, "
+                        "so only cadence and step/stride times are reported")
+    elif method == BOUNCE_METHOD:
+        warnings.append("too few foot events (feet small, hidden or mislabelled): steps come from the pelvis bounce, "
+                        "so only cadence and step/stride times are reported")
     if time_scale > 1:
         warnings.append(f"the feet alternate {time_scale:.1f}x slower than any running or walking gait: events were "
                         "searched with windows stretched to match (slow-motion footage?)")
@@ -447,10 +451,12 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         warnings.append(f"event-based cadence {ev_cad:.1f} and spectral cadence {spectral:.1f} steps/min disagree "
                         f"by more than {CADENCE_AGREE_SPM:.0f}: {why}")
     metrics["cadence_spm"] = _with_extra(metrics["cadence_spm"], spectral_spm=spectral)
-    if method == BOUNCE_METHOD:
+    if method in (BOUNCE_METHOD, ALT_METHOD):
+        why = ("steps from the pelvis bounce only" if method == BOUNCE_METHOD else
+               "steps from the feet's alternation, whose instant is not mid-stance")
         for name, mv in metrics.items():
             if name not in ("cadence_spm", "step_time_s", "stride_time_s"):
-                metrics[name] = MetricValue(name, float("nan"), mv.unit, reason="not reported: steps from the pelvis bounce only")
+                metrics[name] = MetricValue(name, float("nan"), mv.unit, reason=f"not reported: {why}")
     if method == "zeni":
         for name in ("contact_time_s", "flight_time_s", "duty_factor"):
             metrics[name] = MetricValue(name, float("nan"), metrics[name].unit,
