@@ -1,7 +1,7 @@
 """Real clips in the shared test set: what ``analyze_pose`` makes of each one.
 
-For every clip in ``shared/data/videos``: view, activity, event-based cadence, spectral cadence,
-valid strides and the warnings, or the one-line refusal (``NoRunnerDetectedError`` /
+For every clip in ``shared/data/videos``: view, activity, the event detector used, event-based
+cadence, spectral cadence, valid strides and the warnings, or the one-line refusal (``NoRunnerDetectedError`` /
 ``NoGaitDetectedError``). Pose comes from the disk cache after the first run (the first run
 estimates every clip, about 2-3 minutes on 2 cores).
 
@@ -44,7 +44,8 @@ def analyse_clip(path: Path) -> dict:
         row.update(outcome="refused", reason=f"{type(e).__name__}: {e}")
         return row
     cad = a.metrics["cadence_spm"]
-    row.update(outcome="analysed", view=a.view.name, activity=a.activity, event_spm=round(cad.value, 1),
+    events = str(a.contacts.method.iloc[0]) if len(a.contacts) else ""
+    row.update(outcome="analysed", view=a.view.name, activity=a.activity, events=events, event_spm=round(cad.value, 1),
                spectral_spm=round(cad.extra.get("spectral_spm", float("nan")), 1), strides=cad.n,
                confidence=round(cad.confidence, 2), warnings=list(a.warnings))
     return row
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     t = run(a.data)
     t["n_warn"] = t.warnings.map(lambda w: len(w) if isinstance(w, list) else 0)
-    cols = ["clip", "fps", "outcome", "view", "activity", "event_spm", "spectral_spm", "strides", "confidence", "n_warn"]
+    cols = ["clip", "fps", "outcome", "view", "activity", "events", "event_spm", "spectral_spm", "strides", "confidence", "n_warn"]
     pd.set_option("display.width", 200)
     sys.stdout.write(t.reindex(columns=cols).astype(object).fillna("").to_string(index=False) + "\n")
     if a.warnings:
