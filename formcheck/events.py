@@ -336,12 +336,31 @@ def _merge_short_lifts(down: np.ndarray, up: np.ndarray, h: np.ndarray, *, h1: f
             np.array([u for j, u in enumerate(up) if j not in drop_u]))
 
 
+KNEE_PEAK_FIT = 0.08  # half-width of the parabola fitted to the knee-extension peak [strides]
+
+
+def _peak_fit(y: np.ndarray, i: int, *, half: int) -> float:
+    """Sub-sample position of the maximum at ``i`` from a least-squares parabola over ``i +- half``
+    (a 3-point parabola follows the noise of a broad, flat peak); ``_parabolic`` when the fit has no
+    maximum inside the window."""
+    lo, hi = max(0, i - half), min(len(y), i + half + 1)
+    xs = np.arange(lo, hi)
+    ok = np.isfinite(y[lo:hi])
+    if ok.sum() >= 4:
+        c = np.polyfit(xs[ok] - i, y[lo:hi][ok], 2)
+        if c[0] < 0 and abs(c[1] / (2 * c[0])) <= half:
+            return i - c[1] / (2 * c[0])
+    return _parabolic(y, i)
+
+
 def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.ndarray:
     """TO = peak knee extension of late stance, per IC (NaN where none), sub-frame.
 
     The knee is most extended twice per stride: in terminal swing just before IC and at push-off.
     So the search starts at the stance's deepest flexion (knee-extension minimum within 0.35 stride
-    after IC) and takes the maximum over the next 0.35 stride, before the next IC of this foot."""
+    after IC) and takes the maximum over the next 0.35 stride, before the next IC of this foot. The
+    peak's position comes from a parabola fitted over +- ``KNEE_PEAK_FIT`` stride (``_peak_fit``)."""
+    half = max(2, int(round(KNEE_PEAK_FIT * period)))
     out = []
     for k, a in enumerate(ic):
         nxt = ic[k + 1] if k + 1 < len(ic) else len(ke) - 1
@@ -354,7 +373,7 @@ def _knee_extension_to(ke: np.ndarray, ic: np.ndarray, *, period: float) -> np.n
         if end - mid < 3 or not np.isfinite(ke[mid:end]).any():
             out.append(np.nan)
             continue
-        out.append(_parabolic(ke, mid + int(np.nanargmax(ke[mid:end]))))
+        out.append(_peak_fit(ke, mid + int(np.nanargmax(ke[mid:end])), half=half))
     return np.array(out, dtype=float)
 
 
