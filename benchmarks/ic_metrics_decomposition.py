@@ -21,11 +21,12 @@ nearest true IC of the same foot. Rows give MAE and bias (estimate - truth) per 
 Usage::
 
     python benchmarks/ic_metrics_decomposition.py [--only SUBSTR] [--json PATH] [--per-stride] [--unsmoothed]
+        [--model lite|full|heavy]
 
 Clips and poses come from the accuracy benchmark's caches (run it once first); about 10 s then.
 ``--unsmoothed`` is a what-if: the same analysis on BlazePose landmarks estimated without the
 landmarker's temporal smoothing (``unsmoothed_pose``; about 25 s of pose estimation per clip the
-first time, then cached).
+first time, then cached); ``--model heavy`` uses the larger BlazePose (about 3x the pose time).
 """
 
 from __future__ import annotations
@@ -139,13 +140,13 @@ def relabel_legs_to_truth(xy: np.ndarray, txy: np.ndarray) -> tuple[np.ndarray, 
 UNSMOOTHED_STEP_S = 100.0  # timestamp step that turns off the landmarker's temporal smoothing
 
 
-def unsmoothed_pose(path: Path, runner, work: Path):
+def unsmoothed_pose(path: Path, runner, work: Path, model: str = "full"):
     """The clip's pose with BlazePose's temporal landmark smoothing turned off.
 
     In VIDEO mode MediaPipe smooths the landmarks with a causal one-euro filter driven by the frame
     timestamps, which delays fast-moving landmarks by 10-20 ms. Feeding timestamps 100 s apart
     makes the filter pass every frame through unchanged while keeping the tracking (the region of
-    interest from the previous frame). Cached as ``<clip>.unsmoothed.npy`` in ``work``.
+    interest from the previous frame). Cached as ``<clip>.unsmoothed-<model>.npy`` in ``work``.
     """
     import dataclasses
 
@@ -155,12 +156,12 @@ def unsmoothed_pose(path: Path, runner, work: Path):
     from formcheck.video import iter_frames
 
     pose, _, _ = estimate(path, runner)
-    cache = work / f"{path.stem}.unsmoothed.npy"
+    cache = work / f"{path.stem}.unsmoothed-{model}.npy"
     if cache.exists():
         xy = np.load(cache)
     else:
         rows = []
-        with PoseEstimator(PoseConfig()) as est:
+        with PoseEstimator(PoseConfig(model=model)) as est:
             for idx, _t, rgb in iter_frames(pose.meta):
                 rows.append(est(rgb, idx * UNSMOOTHED_STEP_S)[0])
         xy = np.array(rows)
@@ -170,7 +171,7 @@ def unsmoothed_pose(path: Path, runner, work: Path):
 
 
 def decompose(name: str, path: Path, truth: dict, runner, spec, *, unsmoothed: bool = False,
-              work: Path | None = None) -> pd.DataFrame:
+              work: Path | None = None, model: str = "full") -> pd.DataFrame:
     """One row per (method, stride): side, near flag, estimate and truth of each metric."""
     import formcheck
     from formcheck import geometry as g
@@ -184,9 +185,11 @@ def decompose(name: str, path: Path, truth: dict, runner, spec, *, unsmoothed: b
         if unsmoothed:
             from formcheck.pipeline import analyze_pose
 
-            a = analyze_pose(unsmoothed_pose(path, runner, work), runner)
+            a = analyze_pose(unsmoothed_pose(path, runner, work, model), runner)
         else:
-            a = formcheck.analyze(path, runner)
+            from formcheck.config import AnalysisConfig, PoseConfig
+
+            a = formcheck.analyze(path, runner, AnalysisConfig(pose=PoseConfig(model=model)))
     clean = a.clean
     F = truth["frames"]
     t_truth = np.asarray(F["t_s"], float)
@@ -288,6 +291,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write per-stride rows and tables as JSON")
     ap.add_argument("--per-stride", action="store_true", help="print every stride")
     ap.add_argument("--no-sample", action="store_true", help="leave out the sample clip")
+    ap.add_argument("--model", default="full", choices=("lite", "full", "heavy"), help="BlazePose variant")
     ap.add_argument("--unsmoothed", action="store_true",
                     help="what-if: BlazePose without its temporal landmark smoothing (estimated once, cached)")
     args = ap.parse_args(argv)
@@ -295,7 +299,8 @@ def main(argv=None) -> int:
     for name, path, truth, runner, spec in cases(args.only):
         if args.no_sample and name.startswith("sample"):
             continue
-        df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK)
+        df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK,
+                       model=args.model)
         dfs.append(df)
         summaries[name] = df.attrs["summary"]
         timing[name] = df.attrs["timing"]
