@@ -22,6 +22,11 @@ the counts of every change land in ``CleaningReport``):
    applied separately to every NaN-free run long enough for the default padding; shorter runs are
    left unfiltered and NaNs stay NaN.
 
+Not a cleaning step: ``longest_track`` finds where the tracked person changes (a crowd: the
+hip midpoint jumps by more than half a torso length between consecutive detected frames; running
+clips move at most 0.12 torso per frame, a person switch 0.5-6.8) and returns the longest stretch
+with one person; ``gait.analyze_gait`` uses it only for walking steps from the feet's alternation.
+
 Method comparison for the low-pass (why Butterworth): a Savitzky-Golay filter keeps peaks better but
 its cut-off depends on the window in samples, i.e. on fps; a moving median removes spikes but lags
 edges; Butterworth's cut-off is in Hz (fps-independent) and zero-phase when run both ways, so event
@@ -292,3 +297,25 @@ def clean_pose(pose: PoseSeries, cfg: CleaningConfig = CleaningConfig(), *, view
         masked_out_of_frame=n_off,
     )
     return dataclasses.replace(pose, xy=xy), report
+
+
+MAX_TRACK_JUMP_TORSO = 0.5  # hip-midpoint jump between consecutive detected frames / torso length: another person
+
+
+def longest_track(xy: np.ndarray, *, max_jump_torso: float = MAX_TRACK_JUMP_TORSO) -> tuple[int, int, list[int]]:
+    """Longest stretch [start, stop) of frames with one tracked person, and the frames where the
+    person changes. A change is a hip-midpoint jump above ``max_jump_torso`` torso lengths between
+    consecutive frames with hips and shoulders found. ``(0, len(xy), [])`` without a change."""
+    body = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
+    det = np.flatnonzero(np.isfinite(xy[:, body, 0]).all(axis=1))
+    if len(det) < 2:
+        return 0, len(xy), []
+    hip = 0.5 * (xy[det, Landmark.LEFT_HIP] + xy[det, Landmark.RIGHT_HIP])
+    torso = np.linalg.norm(0.5 * (xy[det, Landmark.LEFT_SHOULDER] + xy[det, Landmark.RIGHT_SHOULDER]) - hip, axis=1)
+    jump = np.linalg.norm(np.diff(hip, axis=0), axis=1) / np.maximum(np.minimum(torso[1:], torso[:-1]), 1e-9)
+    cut = np.flatnonzero(jump > max_jump_torso) + 1
+    if len(cut) == 0:
+        return 0, len(xy), []
+    bounds = np.r_[0, cut, len(det)]
+    k = int(np.argmax(np.diff(bounds)))
+    return int(det[bounds[k]]), int(det[bounds[k + 1] - 1]) + 1, [int(det[c]) for c in cut]

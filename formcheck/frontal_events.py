@@ -143,7 +143,12 @@ def alternation_contacts(
     empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
     fps = float(1.0 / np.median(np.diff(t_s)))
     d = _lowest(xy, "left") - _lowest(xy, "right")
-    if np.isfinite(d).sum() < max(10, 0.5 * len(d)) or not (np.isfinite(leg_px) and leg_px > 0):
+    ok = np.flatnonzero(np.isfinite(d))
+    if len(ok) < 10 or not (np.isfinite(leg_px) and leg_px > 0):
+        return empty
+    start = int(ok[0])
+    d = d[start : ok[-1] + 1]  # the detected span (a runner entering late or leaving early)
+    if np.isfinite(d).sum() < 0.5 * len(d):
         return empty
     d = _fill(d)
     stride = dominant_period_frames(d, lo=fps * 120.0 / hi_spm, hi=min(len(d), fps * 120.0 / lo_spm))
@@ -157,7 +162,7 @@ def alternation_contacts(
     per = 0.5 * stride
     left = _peaks(y, distance=int(0.6 * stride), prominence=0.25 * amp)
     right = _peaks(-y, distance=int(0.6 * stride), prominence=0.25 * amp)
-    mids = np.r_[left, right]
+    mids = np.r_[left, right] + start
     sides = ["left"] * len(left) + ["right"] * len(right)
     order = np.argsort(mids)
     return _windows(mids[order], [sides[i] for i in order], per, t_s, min_contact_time_s, max_contact_time_s, ALT_METHOD)

@@ -21,7 +21,9 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   folds, ``views.swing_shank_ratio`` > 0.70, and fewer than 135 steps/min, with steps from the feet's alternation when the pelvis
   gives no steady rhythm, ``frontal_events.alternation_contacts``): temporal metrics are reported
   with a "walking, not running" caveat in every ``MetricValue.reason`` and in the warnings; walking
-  below 70 spm is flagged as slowed footage like slow running. Running-specific interpretation is up
+  below 70 spm is flagged as slowed footage like slow running. When the tracked person changes
+  (``cleaning.longest_track``), the spectral cadence and the walking steps use the longest stretch
+  with one person (a warning says so). Running-specific interpretation is up
   to the assessment, which should skip clips whose ``activity`` is not ``running``.
 * Side views, left/right: the legs' labels are fixed per frame by continuity (``cleaning.fix_leg_swaps``),
   then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: near foot
@@ -41,7 +43,7 @@ import pandas as pd
 from formcheck import events as ev
 from formcheck import geometry as g
 from formcheck import metrics as mx
-from formcheck.cleaning import clean_pose
+from formcheck.cleaning import clean_pose, longest_track
 from formcheck.config import AnalysisConfig
 from formcheck.errors import NoGaitDetectedError, NoRunnerDetectedError
 from formcheck.frontal_events import (
@@ -348,9 +350,15 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         method = "height"
     contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(xy, t, facing, leg_px, method, config)
     shank = swing_shank_ratio(xy) if view.name in ("rear", "front") else float("nan")
+    # one person's frames (a crowd: the longest stretch before the tracked person changes) for the
+    # spectral cadence and the walking steps
+    tr0, tr1, switches = longest_track(pose.xy)
+    span = slice(tr0, tr1)
     if method == "frontal" and shank > WALK_MIN_SHANK_RATIO and not _steady(strides, config):
         # a walker's pelvis barely bounces: steps from the feet's alternation (frontal_events.py, "Fallback")
-        alt = _detect_with_time_scale(xy, t, facing, leg_px, ALT_METHOD, config)
+        xy_alt = xy.copy()
+        xy_alt[:tr0], xy_alt[tr1:] = np.nan, np.nan
+        alt = _detect_with_time_scale(xy_alt, t, facing, leg_px, ALT_METHOD, config)
         if len(alt[2]) > len(strides):
             contacts, rejected, strides, bad_strides, time_scale = alt
             method = ALT_METHOD
@@ -365,9 +373,14 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     if config.events.method == "auto" and len(strides) < config.events.min_strides:
         # a short or receding pass with feet too small or mislabelled for foot events: steps from the pelvis bounce
         bn = _detect(xy, t, facing, leg_px, BOUNCE_METHOD, config, time_scale)
-        if len(bn[2]) > len(strides) and _bounce_ok(bn[2], xy, t, time_scale, config):
+        if len(bn[2]) > len(strides) and _bounce_ok(bn[2], xy[span], t[span], time_scale, config):
             contacts, rejected, strides, bad_strides, time_scale = bn
             method = BOUNCE_METHOD
+    if switches:
+        at = ", ".join(f"{t[i]:.1f}" for i in switches[:4]) + (" ..." if len(switches) > 4 else "")
+        what = "steps and the spectral cadence come from" if method == ALT_METHOD else "the spectral cadence comes from"
+        warnings.append(f"the tracked person changes (or the pose jumps) {len(switches)} time{'s' if len(switches) > 1 else ''} "
+                        f"(at {at} s): {what} the longest stretch with one person, {t[tr0]:.1f}-{t[tr1 - 1]:.1f} s")
     if method == ALT_METHOD:
         warnings.append("the pelvis gives no steady step rhythm: steps come from which foot is lower in the image, "
                         "so only cadence and step/stride times are reported")
@@ -399,7 +412,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     if cadence < 70 and duty > (ZENI_WALK_DUTY if method == "zeni" else 0.5):  # zeni contacts start early, end late
         raise NoGaitDetectedError(f"no running or walking gait detected: {cadence:.0f} steps/min with "
                                   f"{100 * duty:.0f}% ground contact looks like a strength exercise")
-    spectral = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+    spectral = spectral_cadence_spm(xy[span], t[span], lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
     if n_str < config.events.min_strides and not (np.isfinite(spectral) and abs(cadence - spectral) <= FEW_STRIDES_AGREE * spectral):
         raise NoGaitDetectedError(f"no running or walking gait detected: only {n_str} stride{'s' if n_str > 1 else ''}, and "
                                   f"their {cadence:.0f} steps/min do not match the body's rhythm ({spectral:.0f} steps/min)")
@@ -443,7 +456,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     metrics = _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, waist_reason)
     ev_cad = metrics["cadence_spm"].value
     if np.isfinite(spectral) and abs(spectral - ev_cad) > CADENCE_AGREE_SPM:
-        halves = _half_cadences(xy, t, strides, time_scale)
+        halves = _half_cadences(xy[span], t[span], strides, time_scale)
         why = "events may be missed or the pace changes"
         if halves is not None:
             why = (f"the pace changes: {halves[0]:.0f} then {halves[1]:.0f} steps/min (spectral, first and second half; "

@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from formcheck.cleaning import fix_leg_swaps, interpolate_gaps, lowpass, mask_low_visibility, reject_outliers
+from formcheck.cleaning import (
+    fix_leg_swaps,
+    interpolate_gaps,
+    longest_track,
+    lowpass,
+    mask_low_visibility,
+    reject_outliers,
+)
 from formcheck.landmarks import Landmark as L
 from synthetic_gait import side_runner
 
@@ -68,3 +75,15 @@ def test_leg_swap_anchors_are_honoured():
     fixed, swapped = fix_leg_swaps(xy, anchors=anchors)
     assert (swapped == wrong).all()
     assert np.allclose(fixed[:, L.LEFT_ANKLE], truth.xy_clean[:, L.LEFT_ANKLE])
+
+
+def test_longest_track_splits_at_person_changes():
+    t = np.arange(100)
+    xy = np.full((100, 33, 2), np.nan)
+    hip_x = np.where(t < 60, 100.0 + t, 400.0 + t)  # another person from frame 60 (a 3-torso jump)
+    hip_x[80:] += 300.0  # and another from frame 80
+    for lm, dy in ((L.LEFT_HIP, 0.0), (L.RIGHT_HIP, 0.0), (L.LEFT_SHOULDER, -100.0), (L.RIGHT_SHOULDER, -100.0)):
+        xy[:, lm] = np.c_[hip_x, np.full(100, 300.0 + dy)]
+    xy[30:35] = np.nan  # a gap inside a track is not a change
+    assert longest_track(xy) == (0, 60, [60, 80])
+    assert longest_track(xy[:60]) == (0, 60, [])

@@ -23,10 +23,6 @@ SLOWMO = ("run_side_treadmill__mhuang24_slow_lab", "run_side_overground__becklab
 KNOWN_SHORT = {
     "run_side_overground__becklabs_legs_closeup": "1.1 s, legs only (no hips in frame), starts with a scene cut: refused as a "
                                                   "legs-only skeleton (events alone give 3 zeni strides at 442 spm vs 156 spectral)",
-    "walk_front_overground_crowd__compviz_people": "crowd: the tracked person changes at 7.9, 10.8, 12.7 s...; the whole clip's "
-                                                   "step-time IQR is 30% (the limit), refused. Its first 7.8 s (one walker) give "
-                                                   "94 vs 97 spm, 8 strides, but analysing the longest one-person stretch lets the "
-                                                   "walk-and-jump negative control through (113 spm on 0.2-5.5 s)",
 }
 WARN_WHY = ("disagree", "above the usual running range", "implausibly low", "only ")
 
