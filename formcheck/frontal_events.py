@@ -30,11 +30,13 @@ in place, near the front foot's contact when walking towards or away from the ca
 stride times and cadence are right while contact times are not: the stance window is the same
 +-``HALF_STANCE_STEP`` step periods as above, marked ``method = "alternation"``.
 
-Short side-view passes, ``bounce_contacts``: when the feet are too small or mislabelled for foot
-events (a runner crossing the frame in under 2 s), the steps are still the pelvis's bounces: hip-y
-maxima of the detected span after removing the slower drift (perspective, camera), sides
-alternating, the parity that puts the lower foot on the ground most often. Only cadence and step and
-stride times come from them (``method = "bounce"``).
+Short or receding passes, any view, ``bounce_contacts``: when the feet are too small or mislabelled
+for foot events (a runner crossing the frame in under 2 s, or receding from a rear camera, where the
+pelvis's downward drift in the image hides the bounce from step 1), the steps are still the pelvis's
+bounces: hip-y maxima of the detected span after removing the slower drift (perspective, camera),
+sides alternating, the parity that puts the lower foot on the ground most often. Only cadence and
+step and stride times come from them (``method = "bounce"``); ``gait`` keeps them only when very
+regular or matching the spectral cadence.
 
 Contact times from a rear/front view are rough (not reported: ``contact_time_s`` is a side-view
 metric); cadence, step/stride times and the mid-stance instants are what the frontal metrics use.
