@@ -18,12 +18,15 @@ Candidate methods
     robust to the blurred contact kink). The floor is, per foot, the running 5th percentile of that
     foot's lowest point height (per foot because a side camera sees the near foot's floor lower).
     The foot's lowest point (min of heel and toe height) is followed down; where it crosses
-    ``h1 = 0.06`` leg lengths its velocity is extrapolated linearly to the floor. That comes early
+    ``h1 = 0.06`` leg lengths its velocity is extrapolated linearly to the stance level of the point
+    that is lowest there (its own running 5th percentile: a pose model's heel stands a few px above
+    the toe's floor line, so a heel extrapolated to the toe's floor lands late). That comes early
     when the foot slows down before touching (a forefoot striker hovering above the belt), so IC is
     the later of it and the end of the foot's last fast descent (``_descent_end``: the ground stops
-    the foot, so its descent cannot speed up after contact). TO mirrors the extrapolation on the way
-    up. A lift too short (< 0.2 stride) and too low (< 2 h1) to be a swing is one stance with a
-    wobbling toe point (``_merge_short_lifts``).
+    the foot, so its descent cannot speed up after contact; the velocity is that of the point the
+    ground stops, from a local cubic fit over ~70 ms, ``smooth_velocity``). TO mirrors the
+    extrapolation on the way up. A lift too short (< 0.2 stride) and too low (< 2 h1) to be a swing
+    is one stance with a wobbling toe point (``_merge_short_lifts``).
     ++ uses the event's physical definition (the foot touches/leaves the floor); independent of
     strike pattern; works for any view where the feet's height is visible (rear/front too).
     -- needs a level floor in the image and both feet visible; camera tilt or a strongly receding
@@ -31,7 +34,8 @@ Candidate methods
     toe point rises before the toe leaves (mocap: -25 ms).
 ``fellin`` - Fellin et al. 2010 (J Sci Med Sport 13:646). IC = lowest heel point (heel vertical
     velocity turns from down to up); TO = peak knee extension in late stance (searched after the
-    stance's deepest knee flexion, so the terminal-swing extension just before IC is never taken).
+    stance's deepest knee flexion, so the terminal-swing extension just before IC is never taken;
+    located by a parabola over +- 0.08 stride, as the peak is broad and flat).
     ++ knee angle is the most robust landmark signal; reported TO error ~5 ms with markers.
     -- the low-pass filter rounds the contact kink, so the heel minimum comes late; forefoot strikers
     touch with the toe first; peak knee extension comes slightly after toe-off in fast running, and
@@ -47,48 +51,62 @@ calibration, 2 noise seeds, 3 px near / 4.5 px far noise, body ~650 px). Synthet
 runner, 3 px noise, 5 leg-swapped frames (``tests/synthetic_gait.py``, 28 contacts). Rendered:
 BlazePose on clips from ``formcheck synth`` (960x540, 3 m/s, 170 spm; ``sample_videos/
 side_treadmill.mp4`` = 60 fps facing right, 28 contacts; a 120 fps facing-right and a 60 fps
-facing-left clip rendered the same way), through ``analyze_pose``; IC matched within 88 ms.
+facing-left clip rendered the same way, 22 contacts each), through ``analyze``; matched within
+0.1 s. The 24-clip grid of ``benchmarks/accuracy.py`` reports the same per clip.
 
 ==========================  ======  =======  ============  ============  =======  ==========
 data                        method  matched  IC |med|/med  TO |med|/med  CT mean  cadence
 ==========================  ======  =======  ============  ============  =======  ==========
-mocap 60 fps                zeni    77/77    27 / -27      120 / +120    +147     156.62
-mocap 60 fps                height  76/77    15 / +4       25 / -25      -11      156.77
-mocap 60 fps                fellin  68/77    81 / +81      6 / +3        -79      156.12
-mocap 60 fps                hybrid  76/77    15 / +4       6 / +2        +17      156.77
-mocap 120 fps               zeni    77/77    27 / -27      119 / +119    +147     156.83
-mocap 120 fps               height  77/77    10 / +4       25 / -25      -20      156.32
-mocap 120 fps               fellin  70/77    81 / +81      5 / +2        -81      157.05
-mocap 120 fps               hybrid  77/77    10 / +4       5 / +1        +7       156.31
-mocap 60 fps, clusters      hybrid  77/77    39 / -16      9 / +3        +28      156.84
-mocap 120 fps, clusters     hybrid  77/77    39 / -22      7 / +2        +31      157.49
-synthetic 60 fps            zeni    26/28    79 / -79      29 / +29      +107     170.26
-synthetic 60 fps            height  28/28    5 / +2        7 / -7        -12      170.09
+mocap 60 fps                zeni    77/77    27 / -27      120 / +120    +147     156.84
+mocap 60 fps                height  76.5/77  9 / +7        25 / -25      -34      156.77
+mocap 60 fps                fellin  68/77    81 / +81      5 / -3        -84      157.02
+mocap 60 fps                hybrid  76.5/77  9 / +7        4 / -3        -11      156.77
+mocap 120 fps               zeni    77/77    27 / -27      119 / +119    +147     156.84
+mocap 120 fps               height  76/77    8 / +6        24 / -24      -34      156.80
+mocap 120 fps               fellin  70/77    81 / +81      4 / -2        -84      156.84
+mocap 120 fps               hybrid  76/77    8 / +6        4 / -2        -10      156.79
+mocap 60 fps, clusters      hybrid  77/77    32 / -5       6 / -1        +20      156.88
+mocap 120 fps, clusters     hybrid  77/77    32 / -16      5 / -0        +28      156.44
+synthetic 60 fps            zeni    26/28    79 / -79      29 / +29      +107     170.19
+synthetic 60 fps            height  28/28    5 / -0        7 / -7        -9       170.07
 synthetic 60 fps            fellin  refused: step times irregular (IC jitter)
-synthetic 60 fps            hybrid  28/28    5 / +2        5 / +5        +4       170.09
-rendered 60 fps right       height  27/28    14 / +14      16 / +7       -10      -0.20
-rendered 60 fps right       hybrid  28/28    15 / +15      19 / +9       -8       -0.26
-rendered 120 fps right      height  21/22    13 / +13      9 / -1        -21      -0.05
-rendered 120 fps right      hybrid  22/22    11 / +11      10 / -1       -15      -0.01
-rendered 60 fps left        height  22/23    17 / -17      8 / -1        +6       +0.73
-rendered 60 fps left        hybrid  22/23    17 / -17      8 / -1        +9       +0.82
+synthetic 60 fps            hybrid  28/28    5 / -0        3 / +3        +3       170.07
+rendered 60 fps right       height  27/28    8 / +3        16 / +7       -2       -0.06
+rendered 60 fps right       hybrid  28/28    6 / +1        16 / +6       -1       -0.11
+rendered 120 fps right      height  21/22    11 / +7       9 / -1        -16      -0.69
+rendered 120 fps right      hybrid  22/22    9 / +5        10 / -1       -7       -0.63
+rendered 60 fps left        height  22/22    17 / -17      8 / -1        +7       +0.61
+rendered 60 fps left        hybrid  22/22    17 / -17      8 / -1        +5       +0.58
 ==========================  ======  =======  ============  ============  =======  ==========
-(cadence: 120 / median stride time; true 156.90 spm by the same estimator on the mocap, 157.0 spm
-as the issue states it; 170 spm synthetic; rendered: error vs truth in spm. "clusters" = the older
-marker mapping from cluster means, kept for comparison. On the rendered clips zeni's IC is 71-75 ms
-early and fellin's 33-43 ms late, TO -27 ms.)
+(cadence: ``cadence_spm_from_strides`` = 120 / mean of the inlier stride times; true 156.83 spm on
+the mocap (60 (n - 1) / first-to-last force-plate IC), 157.0 spm as the issue states it; 170 spm
+synthetic; rendered: error vs truth in spm, on 4-8 s clips where the first and last IC's errors do
+not average out. Mocap matched counts are the mean of the 2 seeds. "clusters" = the older marker mapping from cluster means, kept for
+comparison. On the rendered clips zeni's IC is 71-75 ms early and fellin's 35-43 ms late, TO -21
+to -26 ms.)
 
 Reading: the mocap forefoot striker's foot hovers ~20 mm above the belt for ~80 ms before touching
 and its shoe sinks another ~25 mm after the force starts, so the height threshold alone fires 45-70
-ms early there; the end of the last fast descent fixes that (+4 ms signed) but is noise-limited at
-60 fps (15 ms |median|; 7 ms without landmark noise). The rendered runner lands softly and its
-BlazePose heel stands ~4 px above the toe's floor line, so IC comes ~1 frame late there. The mocap
-toe point rises ~25 ms before the force ends; the knee-extension peak does not. ``hybrid`` is the
-default: it meets the mocap TO target at both rates (6 / 5 ms) and the IC target at 120 fps (10 ms),
-keeps every contact and meets the synthetic targets. Misses: mocap IC at 60 fps (15 ms, target 10);
-mocap cadence at 120 fps (156.31, 0.6 below the same-estimator truth: IC jitter in a median of 76
-strides); rendered TO at 60 fps is 1.15 frames (19 ms; height 0.95 frames) and IC at 120 fps
-1.3 frames.
+ms early there; the end of the last fast descent fixes that. Its near (left) foot lands heel first
+while the toe point first dips and rises again, so the final descent is a second, slower one: it
+counts because minima need only 3 h1/s of descent speed (not half the swing's fastest, which took
+the first dip, ~100 ms early, on a fifth of the near foot's contacts), and its velocity comes from
+a cubic fit of the point the ground stops (2-frame differences of the lowest point picked noise
+minima: 15 / 10 ms |median| at 60 / 120 fps before, 9 / 8 now; 5 / 4 ms without landmark noise).
+The residual is a +6 ms bias: after an 8 Hz low-pass the fastest descent lies just after the touch.
+The knee-extension peak is broad; a 3-point parabola followed the noise (mocap TO 6 / 5 ms, rendered
+1.15 frames), a parabola over +- 0.08 stride does not (4 / 4 ms, 0.96 frames). The stance level of
+the landing point moved the rendered IC from ~1 frame late to +0.1 frame (BlazePose's heel stands
+~4 px above the toe's floor line there). On the renderer's own (truth) landmarks ``hybrid`` gives
+IC -20 ms and TO +20 ms for both feet and both facings (the renderer's contact instants lie a
+frame after its projected heel/toe reach their floor lines); on BlazePose's landmarks the right
+leg's events come ~30 ms and the left leg's 0-17 ms later than that, whichever way the runner
+faces, so the facing-left clip's -17 ms (its near leg is the left) and the facing-right clip's
+near-leg +12 ms are a per-leg offset of the pose model on these rendered legs, not of the view.
+``hybrid`` is the default: it meets the mocap targets (IC <= 10 ms, TO <= 15 ms, cadence within
+0.5 spm at 60 and 120 fps), the synthetic ones and the rendered 60 fps sample's (IC 0.39, TO 0.96
+frames). Misses: rendered 60 fps facing left IC 17 ms (1 frame; the pose model's leg offset above);
+on the accuracy grid the side TO comes ~13 ms late (height TO; 1.2 frames pooled).
 
 The default (``EventConfig.method = "auto"``) is the method with the best measured accuracy, see
 ``DEFAULT_METHOD``.
