@@ -58,15 +58,15 @@ facing-left clip rendered the same way, 22 contacts each), through ``analyze``; 
 data                        method  matched  IC |med|/med  TO |med|/med  CT mean  cadence
 ==========================  ======  =======  ============  ============  =======  ==========
 mocap 60 fps                zeni    77/77    27 / -27      120 / +120    +147     156.84
-mocap 60 fps                height  76.5/77  9 / +7        25 / -25      -34      156.77
+mocap 60 fps                height  77/77    9 / +7        25 / -25      -31      156.87
 mocap 60 fps                fellin  68/77    81 / +81      5 / -3        -84      157.02
-mocap 60 fps                hybrid  76.5/77  9 / +7        4 / -3        -11      156.77
+mocap 60 fps                hybrid  77/77    9 / +7        4 / -3        -8       156.87
 mocap 120 fps               zeni    77/77    27 / -27      119 / +119    +147     156.84
-mocap 120 fps               height  76/77    8 / +6        24 / -24      -34      156.80
+mocap 120 fps               height  77/77    8 / +6        25 / -25      -33      156.64
 mocap 120 fps               fellin  70/77    81 / +81      4 / -2        -84      156.84
-mocap 120 fps               hybrid  76/77    8 / +6        4 / -2        -10      156.79
-mocap 60 fps, clusters      hybrid  77/77    32 / -5       6 / -1        +20      156.88
-mocap 120 fps, clusters     hybrid  77/77    32 / -16      5 / -0        +28      156.44
+mocap 120 fps               hybrid  77/77    8 / +6        4 / -2        -9       156.64
+mocap 60 fps, clusters      hybrid  77/77    32 / -5       6 / -1        +20      156.78
+mocap 120 fps, clusters     hybrid  77/77    32 / -16      5 / -0        +28      156.85
 synthetic 60 fps            zeni    26/28    79 / -79      29 / +29      +107     170.19
 synthetic 60 fps            height  28/28    5 / -0        7 / -7        -9       170.07
 synthetic 60 fps            fellin  refused: step times irregular (IC jitter)
@@ -81,7 +81,7 @@ rendered 60 fps left        hybrid  22/22    17 / -17      8 / -1        +5     
 (cadence: ``cadence_spm_from_strides`` = 120 / mean of the inlier stride times; true 156.83 spm on
 the mocap (60 (n - 1) / first-to-last force-plate IC), 157.0 spm as the issue states it; 170 spm
 synthetic; rendered: error vs truth in spm, on 4-8 s clips where the first and last IC's errors do
-not average out. Mocap matched counts are the mean of the 2 seeds. "clusters" = the older marker mapping from cluster means, kept for
+not average out; the 120 / median-stride estimator gave 156.93 / 156.64 on the mocap. "clusters" = the older marker mapping from cluster means, kept for
 comparison. On the rendered clips zeni's IC is 71-75 ms early and fellin's 35-43 ms late, TO -21
 to -26 ms.)
 
@@ -262,7 +262,7 @@ def smooth_velocity(x: np.ndarray, *, fps_hz: float, window_s: float = SMOOTH_VE
 
 
 def _descent_end(h: np.ndarray, heel_h: np.ndarray, toe_h: np.ndarray, down: np.ndarray, *, fps_hz: float,
-                 h1: float, after_s: float = 0.05, cap_s: float = 0.25) -> np.ndarray:
+                 h1: float, after_s: float = 0.0, cap_s: float = 0.25) -> np.ndarray:
     """Per down-crossing of the lowest point ``h``: when its last fast descent ends (sub-frame), NaN
     if none. ``heel_h``/``toe_h`` are the two points' heights over the same floor.
 
@@ -271,7 +271,8 @@ def _descent_end(h: np.ndarray, heel_h: np.ndarray, toe_h: np.ndarray, down: np.
     the vertical velocity (fastest descent) before the foot settles is at or before IC. The velocity
     is that of the point (heel or toe) that is lower where the foot settles (the one the ground
     stops), from ``smooth_velocity``. Window: from the crossing until ``after_s`` after ``h`` first
-    falls below ``h1 / 4`` (at most ``cap_s``), and no later than 30 ms after a heel landing (heel
+    falls below ``h1 / 4`` (default 0: the descent has ended once the foot is that low; a later
+    window let the far foot's landmark noise pick minima 130 ms late; at most ``cap_s``), and no later than 30 ms after a heel landing (heel
     lowest and within ``h1 / 2``: the forefoot slapping down afterwards is a second descent after
     IC). Minima count when the point descends faster than 3 ``h1`` per second (~0.2 leg lengths/s:
     a second, slower drop after a hover is still a descent; the noise of a settled foot is not)."""
