@@ -98,11 +98,14 @@ The knee-extension peak is broad; a 3-point parabola followed the noise (mocap T
 1.15 frames), a parabola over +- 0.08 stride does not (4 / 4 ms, 0.96 frames). The stance level of
 the landing point moved the rendered IC from ~1 frame late to +0.1 frame (BlazePose's heel stands
 ~4 px above the toe's floor line there). On the renderer's own (truth) landmarks ``hybrid`` gives
-IC -20 ms and TO +20 ms for both feet and both facings (the renderer's contact instants lie a
-frame after its projected heel/toe reach their floor lines); on BlazePose's landmarks the right
-leg's events come ~30 ms and the left leg's 0-17 ms later than that, whichever way the runner
-faces, so the facing-left clip's -17 ms (its near leg is the left) and the facing-right clip's
-near-leg +12 ms are a per-leg offset of the pose model on these rendered legs, not of the view.
+IC -20 ms and TO +20 ms for both feet and both facings (old and new estimators alike): the
+rendered heel decelerates into the floor (3.5 -> 2.2 px/frame over its last frames, touching at
+the true IC), so both early IC bounds fire ~1.2 frames early, and the toe creeps off the floor, so
+the TO extrapolation lands ~1.2 frames late. On BlazePose's landmarks the right leg's events come
+~30 ms and the left leg's 0-17 ms later than that, whichever way the runner faces, so the
+facing-left clip's -17 ms (its near leg is the left) and the facing-right clip's near-leg +12 ms
+are a per-leg offset of the pose model on these rendered legs (plus the soft landing), not of the
+view; on the 640x480 grid clips the left leg's IC is ~-13 ms and the right's ~+10 ms.
 ``hybrid`` is the default: it meets the mocap targets (IC <= 10 ms, TO <= 15 ms, cadence within
 0.5 spm at 60 and 120 fps), the synthetic ones and the rendered 60 fps sample's (IC 0.39, TO 0.96
 frames). Misses: rendered 60 fps facing left IC 17 ms (1 frame; the pose model's leg offset above);
