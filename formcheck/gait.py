@@ -400,7 +400,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
                         "wanted): every value is low confidence; film >= 10 s of steady running")
     st = strides.stride_time_s.to_numpy()
     irregular = (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st)
-    cadence = float(120.0 / np.median(st))
+    cadence = ev.cadence_spm_from_strides(st)
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s))
     if irregular > MAX_STRIDE_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: stride times vary too much (IQR {100 * irregular:.0f}% of the median)")
@@ -454,6 +454,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     strides["duty_factor"] = strides.contact_time_s / strides.stride_time_s
 
     metrics = _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, waist_reason)
+    metrics["cadence_spm"] = _robust_cadence(metrics["cadence_spm"], strides)
     ev_cad = metrics["cadence_spm"].value
     if np.isfinite(spectral) and abs(spectral - ev_cad) > CADENCE_AGREE_SPM:
         halves = _half_cadences(xy[span], t[span], strides, time_scale)
@@ -493,6 +494,23 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     return GaitResult(clean=clean, view=view, activity=activity, contacts=contacts, rejected=rejected,
                       strides=strides, metrics=metrics, warnings=tuple(warnings), setting=setting,
                       spectral_cadence_spm=spectral)
+
+
+def _robust_cadence(m: MetricValue, strides: pd.DataFrame) -> MetricValue:
+    """The cadence summary with its value (and each side's) from ``events.cadence_spm_from_strides``
+    (120 / mean inlier stride time, where event jitter cancels) instead of the per-stride median;
+    q25/q75/n stay those of the per-stride cadences."""
+    import dataclasses
+
+    if not np.isfinite(m.value):
+        return m
+    sides = {}
+    for side in ("left", "right"):
+        sv = getattr(m, side)
+        if sv is not None:
+            v = ev.cadence_spm_from_strides(strides.loc[strides.side == side, "stride_time_s"].to_numpy())
+            sides[side] = dataclasses.replace(sv, value=v) if np.isfinite(v) else sv
+    return dataclasses.replace(m, value=ev.cadence_spm_from_strides(strides.stride_time_s.to_numpy()), **sides)
 
 
 def _with_extra(m: MetricValue, **extra) -> MetricValue:
