@@ -631,9 +631,10 @@ class SideAssignment:
     ``contacts`` is the input with ``side`` set by the alternation and ``label`` = the side the pose
     model's labels gave the contact; ``relabelled`` counts contacts whose side changed; ``dropped``
     lists duplicate detections (the same touch found under both labels, merged into the earlier one). ``evidence`` says what fixed
-    the left/right choice of each run of alternating contacts ("near/far", "labels", "none" for a
-    tied vote, "short" for a run under ``min_run`` contacts, or a single "irregular" when the
-    contacts' step time does not match ``step_s``).
+    the left/right choice of each run of alternating contacts ("near/far", "visibility", "labels",
+    "none" for a tied vote, "short" for a run under ``min_run`` contacts, or a single "irregular" when the
+    contacts' step time does not match ``step_s``), followed by "conflict" when another decisive cue
+    said the opposite (the run's left/right is uncertain).
     """
 
     contacts: pd.DataFrame
@@ -648,8 +649,55 @@ def near_side(facing: float) -> str:
     return "right" if facing > 0 else "left"
 
 
-NEAR_FAR_MIN_T = 3.0  # t statistic of the near/far floor-height difference that overrides the label vote
+NEAR_FAR_MIN_T = 3.0  # t statistic of the near/far floor-height difference between the two parities
 NEAR_FAR_MIN_PX_LEG = 0.01  # ... and the difference must exceed this share of the leg length
+VIS_MIN_T = 3.0  # t statistic of the parities' stance-knee visibility difference (pose model's near/far)
+VIS_MIN_DIFF = 0.05  # ... and the difference of the parities' medians [visibility score]
+_SWAPPED_LEG_POINTS = ("knee", "ankle", "heel", "foot_index")  # the points ``cleaning.fix_leg_swaps`` swaps
+
+
+def visibility_in_labels(visibility: np.ndarray, leg_swapped: np.ndarray | None) -> np.ndarray:
+    """The pose model's visibility (T, 33) with the legs' scores swapped in the frames where the
+    cleaning swapped the legs' labels (``CleaningReport.leg_swapped``), so that each score belongs
+    to the point that now carries its label."""
+    out = np.array(visibility, dtype=float, copy=True)
+    if leg_swapped is None or not np.any(leg_swapped):
+        return out
+    f = np.flatnonzero(np.asarray(leg_swapped, bool))
+    for n in _SWAPPED_LEG_POINTS:
+        li, ri = int(side_lm(n, "left")), int(side_lm(n, "right"))
+        out[np.ix_(f, [li, ri])] = out[np.ix_(f, [ri, li])]
+    return out
+
+
+def _stance_knee_visibility(xy: np.ndarray, visibility: np.ndarray, ic: float, tc: float) -> float:
+    """Median over a stance window of the pose model's knee visibility of the stance leg (the one
+    whose heel or toe is lower in the image, whatever its label) minus the other leg's: > 0 when the
+    model sees the stance leg as the unoccluded, near one."""
+    a, b = max(0, int(np.floor(ic))), int(np.ceil(tc)) + 1
+    b = max(a + 1, b)
+    low = {s: np.nanmax(xy[a:b, [int(side_lm(n, s)) for n in ("heel", "foot_index")], 1], axis=1)
+           for s in ("left", "right")} if np.isfinite(xy[a:b, :, 1]).any() else None
+    if low is None:
+        return float("nan")
+    vl, vr = visibility[a:b, int(side_lm("knee", "left"))], visibility[a:b, int(side_lm("knee", "right"))]
+    with np.errstate(all="ignore"):
+        d = np.where(low["left"] > low["right"], vl - vr, np.where(low["right"] > low["left"], vr - vl, np.nan))
+    return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
+
+
+def _parity_verdict(v: np.ndarray, par: np.ndarray, min_t: float, min_diff: float) -> bool | None:
+    """True when parity 0's values are higher than parity 1's by at least ``min_t`` standard errors
+    and ``min_diff`` (difference of medians), False when lower, None when undecided or < 3 each."""
+    v0, v1 = v[par == 0], v[par == 1]
+    v0, v1 = v0[np.isfinite(v0)], v1[np.isfinite(v1)]
+    if len(v0) < 3 or len(v1) < 3:
+        return None
+    diff = float(np.median(v0) - np.median(v1))
+    se = float(np.sqrt(np.var(v0, ddof=1) / len(v0) + np.var(v1, ddof=1) / len(v1))) + 1e-9
+    if abs(diff) / se >= min_t and abs(diff) >= min_diff:
+        return diff > 0
+    return None
 
 
 def _stance_floor_y(xy: np.ndarray, ic: float, tc: float) -> float:
@@ -666,6 +714,7 @@ def _stance_floor_y(xy: np.ndarray, ic: float, tc: float) -> float:
 def assign_contact_sides(
     contacts: pd.DataFrame, xy: np.ndarray, *, facing: float, leg_px: float, fragments: pd.DataFrame | None = None,
     step_s: float | None = None, max_residual: float = 0.3, min_run: int = 4, min_regular: float = 0.75,
+    visibility: np.ndarray | None = None,
 ) -> SideAssignment:
     """Left/right of every contact from the step alternation (side views).
 
@@ -675,15 +724,34 @@ def assign_contact_sides(
     IC, the later toe-off; the other foot's real contact comes a whole step later). Each contact gets a step number (time since the
     previous contact / median step time, rounded; a residual above ``max_residual`` of a step starts
     a new run, so a missed contact keeps the parity but an irregular gap does not). Within a run the
-    even steps are one foot and the odd steps the other; which is left comes from
+    even steps are one foot and the odd steps the other; which parity is the near side
+    (``near_side``: right when the runner faces image +x) comes from three cues:
 
-    1. near/far: the near foot lands lower in the image (it stands on the floor closer to the
-       camera). When the two parities' median stance heights differ by more than ``NEAR_FAR_MIN_T``
-       standard errors and ``NEAR_FAR_MIN_PX_LEG`` leg lengths, the lower parity is the near side
-       (``near_side``: right when the runner faces image +x). It holds for a camera above the floor, not for one at
-       floor level or a pure 2D series without perspective;
-    2. otherwise the majority of the pose model's labels (which are right far more often than not);
-       a tie leaves the labels as they are.
+    * floor: the near foot lands lower in the image (it stands on the floor closer to the camera),
+      decisive when the two parities' median stance heights differ by more than ``NEAR_FAR_MIN_T``
+      standard errors and ``NEAR_FAR_MIN_PX_LEG`` leg lengths. It needs a camera above the floor
+      and feet landing on their own side of the midline: a crossover gait (feet landing across the
+      midline) or a camera at floor level inverts it (rendered crossover clip: the near foot lands
+      4 px higher; a real treadmill clip filmed from below the deck: the near foot 4 px higher);
+    * visibility: the pose model sees the near leg unoccluded; the stance leg's knee visibility
+      minus the other knee's (``visibility``, in the labels of ``xy``), decisive when the parities
+      differ by ``VIS_MIN_T`` standard errors and ``VIS_MIN_DIFF``. Measured: +-0.2 on every
+      rendered side clip (crossover too) and 0.1-0.3 on the real side clips. It is the model's own
+      belief, not an independent measurement: where the model swaps the labels the score moves
+      with the label (single-frame swaps keep the near label's higher score on the far leg);
+    * labels: the majority of the pose model's labels (right far more often than not).
+
+    The visibility and the labels are the pose model's view ("model", when they agree or only one
+    of them decides). The floor decides when it agrees with the model or the model has no verdict
+    (labels mirrored with the visibility following the legs: the labels are overruled). When the
+    floor and a model backed by both its labels and its visibility disagree, the evidence is
+    ambiguous (a crossover runner and a model that mirrored labels and visibility together look
+    the same in the landmarks): the model is followed, because on every clip measured its near
+    label matched the facing direction while the floor cue was inverted by a crossover and by a
+    low camera, and the run's evidence says "conflict". In every other disagreement the floor is
+    followed, also with "conflict", except labels overruled by the floor and the visibility
+    together (a confident relabelling). A tie of the labels and no other cue leaves the labels as
+    they are.
 
     Parameters
     ----------
@@ -700,6 +768,8 @@ def assign_contact_sides(
     xy : (T, 33, 2) the landmarks the contacts were found on [px].
     facing : +1 runner faces image +x, -1 otherwise.
     leg_px : leg length [px].
+    visibility : (T, 33) the pose model's visibility scores in the labels of ``xy``
+        (``visibility_in_labels`` after a leg-swap fix); None = no visibility cue.
 
     Returns
     -------
@@ -762,8 +832,10 @@ def assign_contact_sides(
                               dropped.drop(columns="fragment"), ("irregular",))
     near = near_side(facing)
     far = "right" if near == "left" else "left"
-    y = np.array([_stance_floor_y(xy, a, b if np.isfinite(b) else a + 0.3 * step)
-                  for a, b in zip(c.ic, c.tc.where(c.tc >= 0, np.nan))])
+    windows = [(a, b if np.isfinite(b) else a + 0.3 * step) for a, b in zip(c.ic, c.tc.where(c.tc >= 0, np.nan))]
+    y = np.array([_stance_floor_y(xy, a, b) for a, b in windows])
+    vis = (np.array([_stance_knee_visibility(xy, visibility, a, b) for a, b in windows]) if visibility is not None
+           else np.full(len(c), np.nan))
     sides = c.label.to_numpy(object).copy()
     evidence = []
     for rid in np.unique(run):
@@ -773,23 +845,27 @@ def assign_contact_sides(
         if len(par) < min_run or (par == 0).all() or (par == 1).all():
             evidence.append("short")
             continue
-        # hypothesis: parity 0 -> near side
-        choice = None
-        y0, y1 = y[m][par == 0], y[m][par == 1]
-        y0, y1 = y0[np.isfinite(y0)], y1[np.isfinite(y1)]
-        if len(y0) >= 3 and len(y1) >= 3:
-            diff = np.median(y0) - np.median(y1)
-            se = np.sqrt(np.var(y0, ddof=1) / len(y0) + np.var(y1, ddof=1) / len(y1)) + 1e-9
-            if abs(diff) / se >= NEAR_FAR_MIN_T and abs(diff) >= NEAR_FAR_MIN_PX_LEG * leg_px:
-                choice = diff > 0  # parity 0 lower in the image -> near
-                evidence.append("near/far")
-        if choice is None:
-            votes = np.sum(np.where(par == 0, lab == near, lab == far)) - np.sum(np.where(par == 0, lab == far, lab == near))
-            if votes == 0:
-                evidence.append("none")
-                continue
-            choice = votes > 0
-            evidence.append("labels")
+        # verdicts on the hypothesis "parity 0 is the near side" (None: undecided)
+        floor = _parity_verdict(y[m], par, NEAR_FAR_MIN_T, NEAR_FAR_MIN_PX_LEG * leg_px)  # lower in the image = near
+        seen = _parity_verdict(vis[m], par, VIS_MIN_T, VIS_MIN_DIFF)  # the model sees parity 0's leg better
+        votes = np.sum(np.where(par == 0, lab == near, lab == far)) - np.sum(np.where(par == 0, lab == far, lab == near))
+        named = None if votes == 0 else bool(votes > 0)
+        model = seen if seen is not None else named
+        backed = seen is not None and named is not None and seen == named
+        if floor is not None and (model is None or floor == model or not backed):
+            choice = floor
+            evidence.append("near/far")
+        elif model is not None:
+            choice = model
+            evidence.append("visibility" if seen is not None else "labels")
+        else:
+            evidence.append("none")
+            continue
+        # labels overruled by the floor and the visibility together are a confident relabelling;
+        # any other decisive cue against the choice makes the run's sides uncertain
+        against = [v is not None and v != choice for v in (floor, seen)]
+        if any(against) or (named is not None and named != choice and not (floor == choice and seen == choice)):
+            evidence.append("conflict")
         sides[m] = np.where((par == 0) == choice, near, far)
     c["side"] = sides
     c["step"] = n_step

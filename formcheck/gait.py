@@ -236,7 +236,7 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
     anchored to the assigned side over that stance and the pose is cleaned again (continuity decides
     between stances, ``cleaning.fix_leg_swaps``). Repeated (up to ``passes`` times) while contacts
     still change sides: cleaner labels give cleaner contacts. Returns (clean, report, contacts
-    relabelled in the first pass)."""
+    relabelled in the first pass, the last pass's ``SideAssignment.evidence``)."""
     first = None
     anchors_raw = None
     for _ in range(passes):
@@ -247,7 +247,8 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
         cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
         spm = spectral_cadence_spm(clean.xy, clean.t_s, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
         sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
-                                     step_s=60.0 / spm if np.isfinite(spm) else None)
+                                     step_s=60.0 / spm if np.isfinite(spm) else None,
+                                     visibility=ev.visibility_in_labels(pose.visibility, rep.leg_swapped))
         first = sa.relabelled if first is None else first
         anchors = ev.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
         if sa.relabelled == 0 or not (anchors == 1).any():
@@ -257,7 +258,7 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
             new = np.where(new >= 0, new, anchors_raw)
         anchors_raw = new
         clean, rep = clean_pose(pose, config.cleaning, view=view_name, leg_anchors=anchors_raw)
-    return clean, rep, first or 0
+    return clean, rep, first or 0, sa.evidence
 
 
 def _bounce_ok(strides: pd.DataFrame, xy, t, time_scale: float, config: AnalysisConfig) -> bool:
@@ -339,7 +340,11 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
     method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
     if view.name in ("side", "oblique"):
-        clean, rep, n_relabelled = _labels_by_alternation(pose, clean, rep, view.name, facing, leg_px, config)
+        clean, rep, n_relabelled, side_evidence = _labels_by_alternation(pose, clean, rep, view.name, facing, leg_px, config)
+        if "conflict" in side_evidence:
+            warnings.append("left/right uncertain: the pose model's near/far legs and the feet's landing height in the image "
+                            "disagree (feet landing across the midline, a camera at floor level, or mirrored labels); "
+                            "per-side values may belong to the other leg")
         xy = clean.xy
         if n_relabelled:
             warnings.append(f"{n_relabelled} contacts were labelled with the wrong foot by the pose model; left/right "

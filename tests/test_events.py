@@ -82,19 +82,62 @@ def _side_errors(contacts, truth):
     return ok, n
 
 
+def _visibility_follows_legs(pose):
+    """The synthetic runner's visibility (near-side names 0.95, far-side names 0.7) swapped between
+    the legs' points in every frame: with ``mirror_labels`` the near leg, named as the far one, is
+    then still seen as unoccluded."""
+    import dataclasses
+
+    from formcheck.landmarks import side_lm
+
+    vis = np.array(pose.visibility)
+    for n in ("knee", "ankle", "heel", "foot_index"):
+        li, ri = int(side_lm(n, "left")), int(side_lm(n, "right"))
+        vis[:, [li, ri]] = vis[:, [ri, li]]
+    return dataclasses.replace(pose, visibility=vis)
+
+
 @pytest.mark.parametrize("kw", [{"swap_stretches": 3}, {"swap_stretches": 3, "near_floor_px": 15, "facing": -1},
                                 {"mirror_labels": True, "near_floor_px": 15}],
                          ids=["stretches_labels_vote", "stretches_near_far", "mirrored_near_far"])
 def test_sides_from_step_alternation(kw):
     """Stretches of swapped leg labels that start and end where the ankles cross (no jump for
-    continuity to see), or every label mirrored: the L-R alternation of the contacts plus the label
-    majority or the near foot landing lower in the image restores every side."""
+    continuity to see), or every label mirrored while the model still sees the near leg unoccluded:
+    the L-R alternation of the contacts plus the label majority, or the near foot landing lower in
+    the image together with the near leg's visibility, restores every side."""
     pose, truth = side_runner(fps=60, noise_px=3, swap_frames=5, **kw)
+    if kw.get("mirror_labels"):
+        pose = _visibility_follows_legs(pose)
     res = analyze_gait(pose, RunnerInfo(treadmill_speed_mps=3.0))
     ok, n = _side_errors(res.contacts, truth)
     assert ok >= n - 1  # the last contact may end after the clip
     assert any("step alternation" in w for w in res.warnings)
+    assert not any("left/right uncertain" in w for w in res.warnings)
     assert abs(res.metrics["cadence_spm"].value - truth.cadence_spm) <= 0.5
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_crossover_sides_follow_the_model_with_caveat(facing):
+    """A crossover runner (feet landing across the midline): the near foot lands higher in the
+    image, so the floor cue points at the wrong leg; the pose model's labels and its visibility (the
+    near leg unoccluded) agree with each other, so they decide, and the warnings say left/right is
+    uncertain. Before, the floor overruled them and every contact got the other foot."""
+    pose, truth = side_runner(fps=60, noise_px=3, swap_frames=5, near_floor_px=-15, facing=facing)
+    res = analyze_gait(pose, RunnerInfo(treadmill_speed_mps=3.0))
+    ok, n = _side_errors(res.contacts, truth)
+    assert ok >= n - 1
+    assert any("left/right uncertain" in w for w in res.warnings)
+
+
+def test_mirrored_labels_and_visibility_are_a_stated_ambiguity():
+    """Every leg label mirrored with the model's visibility following the names (as in its
+    single-frame swaps): in the landmarks this is the crossover runner above with the legs' names
+    exchanged, so the model is followed (every side wrong) - and the warnings say so."""
+    pose, truth = side_runner(fps=60, noise_px=3, swap_frames=5, mirror_labels=True, near_floor_px=15)
+    res = analyze_gait(pose, RunnerInfo(treadmill_speed_mps=3.0))
+    ok, _ = _side_errors(res.contacts, truth)
+    assert ok <= 1
+    assert any("left/right uncertain" in w for w in res.warnings)
 
 
 def test_assign_contact_sides_unit():
