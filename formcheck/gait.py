@@ -26,8 +26,9 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   with one person (a warning says so). Running-specific interpretation is up
   to the assessment, which should skip clips whose ``activity`` is not ``running``.
 * Side views, left/right: the legs' labels are fixed per frame by continuity (``cleaning.fix_leg_swaps``),
-  then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: near foot
-  lands lower in the image, else the label majority); stances whose labels disagree are relabelled
+  then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: which
+  parity is near from the feet's landing height, the pose model's visibility and its labels; a
+  "left/right uncertain" warning when they disagree); stances whose labels disagree are relabelled
   and the pose cleaned again, so per-side metrics use the right leg.
 * Pelvic drop comes only from the waistband edge (``pose.features['waist_*']``), never from the hip
   landmarks; it is NaN with the clothing advice when the edge is not visible or not pelvis-attached.
