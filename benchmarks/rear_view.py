@@ -8,7 +8,10 @@ analysis path (``formcheck.analyze``) and every rear/front metric is compared wi
 * per metric: n (clip x side values), mean absolute error, max absolute error, bias (estimate - truth)
   and sign agreement (estimate and truth on the same side of 0, for truths with |value| >= 1);
 * checks: pelvic drop NaN with a clothing reason for the loose top; crossover flagged (> 0) on every
-  crossover clip and on no typical clip.
+  crossover clip and on no typical clip;
+* gait events per clip: each true initial contact (IC) matched to the nearest detected one within half
+  a step, median absolute IC and toe-off (TO) errors [ms], mean absolute contact-time error [ms]
+  (``event_errors``; the stance window of ``formcheck/frontal_events.py``).
 
 Usage::
 
@@ -98,11 +101,12 @@ def evaluate(case: Case, clip: Path) -> dict:
     import formcheck
     from formcheck.types import RunnerInfo
 
-    truth = json.loads(clip.with_name(clip.stem + ".truth.json").read_text())["metrics"]
+    full = json.loads(clip.with_name(clip.stem + ".truth.json").read_text())
+    truth = full["metrics"]
     t0 = time.perf_counter()
     a = formcheck.analyze(clip, RunnerInfo(view=case.view, height_m=1.75))
     rec = {"case": case.name, "view": case.view, "kind": case.kind, "seconds": round(time.perf_counter() - t0, 1),
-           "warnings": list(a.warnings), "metrics": {}}
+           "warnings": list(a.warnings), "metrics": {}, "events": event_errors(full, a.contacts)}
     for name in METRICS:
         mv = a.metrics.get(name)
         tr = truth.get(name) or {}
@@ -114,6 +118,31 @@ def evaluate(case: Case, clip: Path) -> dict:
             "reason": mv.reason if mv else "absent", "confidence": mv.confidence if mv else 0.0,
         }
     return rec
+
+
+def event_errors(truth: dict, contacts) -> dict:
+    """IC/TO/contact-time errors [ms] (detected - true) of ``contacts`` vs the truth JSON's events."""
+    ics = np.sort(np.concatenate([np.asarray(e["ic_s"], float) for e in truth["events"].values()]))
+    half = 0.5 * float(np.median(np.diff(ics)))
+    det = contacts.ic_s.to_numpy(float) if len(contacts) else np.array([])
+    ic_e, to_e = [], []
+    for ev in truth["events"].values():
+        to = np.asarray(ev["to_s"], float)
+        for ic in ev["ic_s"]:
+            nxt = to[to > ic]
+            if not len(nxt) or not len(det):
+                continue
+            j = int(np.argmin(np.abs(det - ic)))
+            if abs(det[j] - ic) <= half:
+                ic_e.append(1000 * (det[j] - ic))
+                to_e.append(1000 * (contacts.tc_s.iloc[j] - nxt[0]))
+    ic_e, to_e = np.asarray(ic_e), np.asarray(to_e)
+    nan = float("nan")
+    return {"n": int(ic_e.size), "ic_abs_med_ms": float(np.median(np.abs(ic_e))) if ic_e.size else nan,
+            "ic_med_ms": float(np.median(ic_e)) if ic_e.size else nan,
+            "to_abs_med_ms": float(np.median(np.abs(to_e))) if to_e.size else nan,
+            "to_med_ms": float(np.median(to_e)) if to_e.size else nan,
+            "ct_abs_mean_ms": float(np.mean(np.abs(to_e - ic_e))) if ic_e.size else nan}
 
 
 def table(records: list[dict]) -> dict:
@@ -188,6 +217,12 @@ def main(argv=None) -> int:
             e, t = m["estimate"], m["truth"]
             print(f"{r['case']:<14}{k:<24}{e['left']:>10.2f} /{e['right']:>8.2f}  {t['left']:>10.2f} /{t['right']:>8.2f}"
                   + ("" if math.isfinite(e["value"]) else f"  ({m['reason'][:60]})"))
+    print()
+    print(f"{'clip':<14}{'n':>4}{'IC |med|':>10}{'IC med':>9}{'TO |med|':>10}{'TO med':>9}{'CT |err|':>10}  [ms]")
+    for r in records:
+        e = r["events"]
+        print(f"{r['case']:<14}{e['n']:>4}{e['ic_abs_med_ms']:>10.1f}{e['ic_med_ms']:>+9.1f}{e['to_abs_med_ms']:>10.1f}"
+              f"{e['to_med_ms']:>+9.1f}{e['ct_abs_mean_ms']:>10.1f}")
     for k, v in chk.items():
         print(f"{k}: {v}")
     a.json.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,9 @@ Method (one step = one mid-stance):
 
 1. Mid-stance = each maximum of the hip-midpoint image y (the pelvis is lowest at mid-stance in
    running), at least 0.6 step periods apart, with parabolic sub-frame refinement. The step period
-   comes from the spectrum of the same signal (120-220 steps/min).
+   comes from the spectrum of the same signal (120-220 steps/min). Where the waistband edge is
+   found (``pelvis_edge.waistband_features``, ``waist_y_px``, in >= ``WAIST_MIN_FRAC`` of the frames),
+   each mid-stance moves to the edge row's nearest maximum (``_snap_to_waist``), see "Mid-stance timing".
 2. Stance side = the foot whose lowest point (max heel/toe y) is lower in the image at that instant:
    the swing foot is lifted (rear view: also behind the body, front view: farther away).
 3. Stance window = mid-stance +- 0.3 step periods (a typical running contact is 0.6-0.7 step periods).
@@ -19,6 +21,38 @@ Method (one step = one mid-stance):
    image-y maxima (foot nearest the camera) came ~3 frames before toe-off (heel rise, toe hidden
    behind the heel) and the pelvis's lowest point ~2 frames after true mid-stance, so a window
    built from them was 4 frames long instead of 15.
+
+Mid-stance timing. The pose model (VIDEO mode) smooths its landmarks over time, and the slower a
+landmark moves the more it lags: the hip landmarks' image y lags the renderer's true hip by 2.25
+frames (37 ms) in the 60 fps rear clips of ``benchmarks/accuracy.py`` and by 1.25 frames (21 ms) in
+the front ones (best-fit shift; 33 / 21 ms at 120 fps), so the hip-y maxima came 36 ms (rear) and
+24 ms (front) after the true mid-stance and the whole window with them: IC +51 / +39 ms, TO +22 /
++11 ms (rear / front, pooled medians). The waistband edge row is found in each frame on its own,
+without that smoothing: its maxima (moving average over 0.1 step) lie within 1 ms of the true
+mid-stance on all 16 rear/front grid clips (30-240 fps). On the real clips the hip maxima come
+~20 ms after the edge's (rear overground and front in-place, 30 fps), the same lag.
+Contact onset from the feet was tried and rejected: a front-view treadmill foot's lowest image point
+(it lands, then the belt carries it up the image) timed IC to +-5 ms on most grid clips, but +18 ms
+with an 18 deg heel strike (the heel keeps sinking while the foot slaps down) and +28 ms on
+``sample_videos/front_treadmill.mp4`` (960x540): at a turning point the landmark is slowest, so the
+pose model's smoothing lags it most. From behind, the descent's end (heel velocity relative to the
+hips falling to its stance level) scattered from -100 to +40 ms between clips.
+
+Measured (``benchmarks/accuracy.py``, 16 rear/front clips, true contact 0.68 step periods; detected -
+true, median; frames at capture rate):
+
+===========  ==================  ==================  =============
+view         IC before / after   TO before / after   CT mean after
+===========  ==================  ==================  =============
+rear         +51 / +14 ms        +22 / -15 ms        -28 ms
+front        +39 / +15 ms        +11 / -14 ms        -28 ms
+===========  ==================  ==================  =============
+
+(IC / TO |median| 0.4-0.9 frames at 30-60 fps, 1.6-1.8 at 120 fps, 3.2-3.6 capture frames on the 240
+fps clip; ``sample_videos`` rear / front: IC +13 / +14 ms, TO -15 / -14 ms.) What is left is the
+window's width: 0.6 step periods for a true 0.68, so contact time is ~28 ms short and duty factor
+~0.03 low; the rendered pelvis bounce is a pure cosine, so it holds no contact-time information, and
+the feet's landmarks lag too much at their turning points to time contact to a frame (above).
 
 Fallback, ``alternation_contacts`` (one step = one extremum of the left-right foot height difference):
 when the pelvis barely moves (walking in place: hip-y ptp ~1 % of the leg) or its rhythm is buried
@@ -39,7 +73,8 @@ step and stride times come from them (``method = "bounce"``); ``gait`` keeps the
 regular or matching the spectral cadence.
 
 Contact times from a rear/front view are rough (not reported: ``contact_time_s`` is a side-view
-metric); cadence, step/stride times and the mid-stance instants are what the frontal metrics use.
+metric; the fixed window makes them 0.6 step periods); cadence, step/stride times, the mid-stance
+instants and the stance windows are what the frontal metrics use.
 """
 
 from __future__ import annotations
@@ -54,6 +89,9 @@ METHOD = "frontal"
 ALT_METHOD = "alternation"
 BOUNCE_METHOD = "bounce"
 HALF_STANCE_STEP = 0.3  # stance window half-width / step period
+WAIST_MIN_FRAC = 0.8  # the waistband edge must be found in this share of frames to time mid-stance
+WAIST_SMOOTH_STEP = 0.1  # moving-average width of the edge row / step period
+WAIST_SNAP_STEP = 0.25  # a hip mid-stance moves to an edge-row maximum at most this many step periods away
 MIN_ALT_AMP_LEG = 0.04  # foot-height difference amplitude (ptp at the stride rhythm) / leg length below this: no steps
 
 
@@ -73,14 +111,39 @@ def _lowest(xy: np.ndarray, side: str) -> np.ndarray:
     return out
 
 
-def midstance_frames(xy: np.ndarray, fps: float) -> tuple[np.ndarray, float]:
-    """Sub-frame mid-stance positions (hip-midpoint image-y maxima) and the step period [frames]."""
+def midstance_frames(xy: np.ndarray, fps: float, waist_y_px: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Sub-frame mid-stance positions (hip-midpoint image-y maxima) and the step period [frames].
+
+    With ``waist_y_px`` (the waistband edge row per frame, ``pelvis_edge.waistband_features``), each
+    mid-stance is moved to the edge row's maximum within +- ``WAIST_SNAP_STEP`` step periods: the
+    edge is measured in every frame on its own, while the pose model's landmarks lag (module
+    docstring, "Mid-stance timing")."""
     hip_y = _fill(0.5 * (xy[:, int(Landmark.LEFT_HIP), 1] + xy[:, int(Landmark.RIGHT_HIP), 1]))
     per = dominant_period_frames(hip_y, lo=fps * 60 / 220, hi=fps * 60 / 120)
     if not np.isfinite(per):
         return np.array([]), float("nan")
     amp = np.nanpercentile(hip_y, 90) - np.nanpercentile(hip_y, 10)
-    return _peaks(hip_y, distance=int(0.6 * per), prominence=0.25 * amp), per
+    mids = _peaks(hip_y, distance=int(0.6 * per), prominence=0.25 * amp)
+    return (_snap_to_waist(mids, per, waist_y_px) if waist_y_px is not None else mids), per
+
+
+def _snap_to_waist(mids: np.ndarray, per: float, waist_y_px: np.ndarray) -> np.ndarray:
+    """Mid-stances moved to the waistband edge row's maxima (see ``midstance_frames``); unchanged where
+    the edge is missing in more than ``WAIST_MIN_FRAC`` of the clip or has no maximum near a mid-stance."""
+    w = np.asarray(waist_y_px, float)
+    if len(mids) == 0 or len(w) < 3 or np.isfinite(w).mean() < WAIST_MIN_FRAC:
+        return mids
+    y = _smooth(_fill(w), int(WAIST_SMOOTH_STEP * per))
+    amp = np.percentile(y, 90) - np.percentile(y, 10)
+    peaks = _peaks(y, distance=int(0.6 * per), prominence=0.25 * amp)
+    if len(peaks) == 0:
+        return mids
+    out = mids.astype(float).copy()
+    for k, m in enumerate(mids):
+        j = int(np.argmin(np.abs(peaks - m)))
+        if abs(peaks[j] - m) <= WAIST_SNAP_STEP * per:
+            out[k] = peaks[j]
+    return out
 
 
 def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, min_contact_time_s: float,
@@ -112,11 +175,13 @@ def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, mi
 
 def frontal_contacts(
     xy: np.ndarray, t_s: np.ndarray, *, min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
+    waist_y_px: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Contacts of both feet from a rear or front view (same columns as ``events.detect_contacts``;
-    ``ic``/``tc`` bound the stance window, see the module docstring)."""
+    ``ic``/``tc`` bound the stance window, see the module docstring). ``waist_y_px``: the waistband
+    edge row per frame (optional), which times mid-stance better than the hip landmarks."""
     fps = float(1.0 / np.median(np.diff(t_s)))
-    mids, per = midstance_frames(xy, fps)
+    mids, per = midstance_frames(xy, fps, waist_y_px)
     if len(mids) == 0:
         return pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS))
     low = {s: _lowest(xy, s) for s in ("left", "right")}

@@ -189,11 +189,11 @@ def _steady(strides: pd.DataFrame, config: AnalysisConfig) -> bool:
     return len(stp) < 4 or (np.percentile(stp, 75) - np.percentile(stp, 25)) / np.median(stp) <= MAX_STEP_IQR
 
 
-def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True):
+def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True, waist_y_px=None):
     ec = config.events
     if method == "frontal":
         contacts, rejected = frontal_contacts(xy, t, min_contact_time_s=ec.min_contact_time_s,
-                                              max_contact_time_s=ec.max_contact_time_s)
+                                              max_contact_time_s=ec.max_contact_time_s, waist_y_px=waist_y_px)
         strides, bad = ev.build_strides(contacts, max_stride_time_s=ec.max_stride_time_s * time_scale)
         return contacts, rejected, strides, bad, time_scale
     if method == BOUNCE_METHOD:
@@ -216,18 +216,18 @@ def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True)
     return contacts, rejected, strides, bad, time_scale
 
 
-def _detect_with_time_scale(xy, t, facing, leg_px, method, config, merge_lifts=True):
+def _detect_with_time_scale(xy, t, facing, leg_px, method, config, merge_lifts=True, waist_y_px=None):
     """Events at real-time pace; when that finds fewer than ``min_strides`` strides and the feet
     alternate much slower than any gait (a step rate below ``SLOW_GAIT_SPM`` from the foot-height
     difference, i.e. slowed footage), again with every window stretched by the time scale; the
     attempt with more valid strides wins."""
-    first = _detect(xy, t, facing, leg_px, method, config, 1.0, merge_lifts)
+    first = _detect(xy, t, facing, leg_px, method, config, 1.0, merge_lifts, waist_y_px)
     if len(first[2]) >= config.events.min_strides:
         return first
     rate = stride_rate_spm(xy, t)
     if not (np.isfinite(rate) and rate < SLOW_GAIT_SPM):
         return first
-    second = _detect(xy, t, facing, leg_px, method, config, SLOW_GAIT_SPM / rate, merge_lifts)
+    second = _detect(xy, t, facing, leg_px, method, config, SLOW_GAIT_SPM / rate, merge_lifts, waist_y_px)
     return second if len(second[2]) > len(first[2]) else first
 
 
@@ -354,7 +354,8 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         method = "frontal"  # foot height fails from behind/in front (formcheck/frontal_events.py)
     elif view.name in ("rear", "front") and method == "zeni":
         method = "height"
-    contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(xy, t, facing, leg_px, method, config)
+    contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(
+        xy, t, facing, leg_px, method, config, waist_y_px=clean.features.get("waist_y_px"))
     shank = swing_shank_ratio(xy) if view.name in ("rear", "front") else float("nan")
     # one person's frames (a crowd: the longest stretch before the tracked person changes) for the
     # spectral cadence and the walking steps
