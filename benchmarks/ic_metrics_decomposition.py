@@ -295,12 +295,18 @@ def main(argv=None) -> int:
     ap.add_argument("--unsmoothed", action="store_true",
                     help="what-if: BlazePose without its temporal landmark smoothing (estimated once, cached)")
     args = ap.parse_args(argv)
+    from formcheck.errors import FormcheckError
+
     dfs, summaries, timing = [], {}, {}
     for name, path, truth, runner, spec in cases(args.only):
         if args.no_sample and name.startswith("sample"):
             continue
-        df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK,
-                       model=args.model)
+        try:
+            df = decompose(name, path, truth, runner, spec, unsmoothed=args.unsmoothed, work=DEFAULT_WORK,
+                           model=args.model)
+        except FormcheckError as e:
+            print(f"{name}: refused by the analysis ({type(e).__name__}: {e})")
+            continue
         dfs.append(df)
         summaries[name] = df.attrs["summary"]
         timing[name] = df.attrs["timing"]
