@@ -167,6 +167,38 @@ def test_assign_contact_sides_unit():
     assert (anchors == 1).sum() > 10 and (anchors == 0).sum() > 100
 
 
+@pytest.mark.parametrize(("near_floor_px", "mirror", "want_evidence"), [
+    (15, False, ("near/far",)),  # all three cues agree
+    (-15, False, ("visibility", "conflict")),  # crossover: floor inverted, labels and visibility decide
+    (0, False, ("visibility",)),  # no floor difference: the model
+    (15, True, ("near/far",)),  # labels mirrored, visibility on the legs: floor and visibility overrule them
+])
+def test_assign_contact_sides_cues(near_floor_px, mirror, want_evidence):
+    """Which parity is near, from the stance floor height, the stance knee's visibility and the
+    labels, on contacts at the true times: every contact gets its true side."""
+    import pandas as pd
+
+    from formcheck.events import assign_contact_sides
+
+    pose, truth = side_runner(fps=60, duration_s=6, noise_px=1, near_floor_px=near_floor_px)
+    xy, vis = np.array(pose.xy), np.array(pose.visibility)
+    rows = [{"side": s, "ic": round(a * 60), "tc": round(b * 60), "ic_s": a, "tc_s": b, "contact_time_s": b - a,
+             "method": "test"} for s in ("left", "right") for a, b in zip(truth.ic_s[s], truth.tc_s[s]) if b < 6 - 1 / 60]
+    c = pd.DataFrame(rows).sort_values("ic_s", ignore_index=True)
+    given = c
+    if mirror:
+        pose = _visibility_follows_legs(pose)
+        vis = np.array(pose.visibility)
+        for n in ("knee", "ankle", "heel", "foot_index"):
+            li, ri = int(L[f"LEFT_{n.upper()}"]), int(L[f"RIGHT_{n.upper()}"])
+            xy[:, [li, ri]] = xy[:, [ri, li]]
+        given = c.assign(side=c.side.map({"left": "right", "right": "left"}))
+    sa = assign_contact_sides(given, xy, facing=1.0, leg_px=0.97 * 380, visibility=vis)
+    assert (sa.contacts.side.to_numpy() == c.side.to_numpy()).all()
+    assert sa.evidence == want_evidence
+    assert sa.relabelled == (len(c) if mirror else 0)
+
+
 def test_short_lift_merged_but_swing_kept():
     """A toe point that rises a little in push-off and drops back is one stance; a swing is not."""
     from formcheck.events import _merge_short_lifts
