@@ -4,12 +4,14 @@ A crossover runner (``foot_offset_cm=-3``: each foot lands 3 cm across the midli
 foot *higher* in the image than the far one (4 px at this camera), the opposite of a runner with a
 normal base (5 px lower), so the floor cue alone gave every contact the other foot (22 of 22). The
 pose model's labels and its stance-knee visibility agree on the near leg (+-0.2 visibility), so they
-decide, and the analysis warns that left/right is uncertain. The typical runner keeps every side with
-no such warning. Clips are cached by their spec, so only the first run renders.
+decide, and the analysis warns that left/right is uncertain. The typical runner (the side sample
+clip, also rendered with exact truth) keeps every side with no such warning. The crossover clip is
+cached by its spec, so only the first run renders it.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -26,12 +28,14 @@ def analyses():
     from formcheck.types import RunnerInfo
 
     out = {}
-    for case in acc.grid(reduced=False):
-        if case.name in ("side/crossover/60fps", "side/typical/60fps"):
-            path, truth, _ = acc.render(case, acc.DEFAULT_WORK)
-            a = formcheck.analyze(path, RunnerInfo(view="side", height_m=case.spec.body.height_m))
-            ev = acc.event_timing(truth, a.contacts, fps_hz=float(a.meta.capture_fps), t_end_s=float(a.pose.t_s[-1]))
-            out[case.name] = (a, ev)
+    clips = [(c.name, *acc.render(c, acc.DEFAULT_WORK)[:2]) for c in acc.grid(reduced=False)
+             if c.name == "side/crossover/60fps"]
+    sample = ROOT / "sample_videos" / "side_treadmill.mp4"
+    clips.append(("sample", sample, json.loads(sample.with_name("side_treadmill.truth.json").read_text())))
+    for name, path, truth in clips:
+        a = formcheck.analyze(path, RunnerInfo(view="side"))
+        ev = acc.event_timing(truth, a.contacts, fps_hz=float(a.meta.capture_fps), t_end_s=float(a.pose.t_s[-1]))
+        out[name] = (a, ev)
     return out
 
 
@@ -43,6 +47,6 @@ def test_crossover_contacts_on_the_right_foot_with_caveat(analyses):
 
 
 def test_typical_runner_no_caveat(analyses):
-    a, ev = analyses["side/typical/60fps"]
+    a, ev = analyses["sample"]
     assert ev["n_wrong_side"] == 0
     assert not any("left/right uncertain" in w for w in a.warnings)
