@@ -11,9 +11,10 @@ Method (one step = one mid-stance):
 
 1. Mid-stance = each maximum of the hip-midpoint image y (the pelvis is lowest at mid-stance in
    running), at least 0.6 step periods apart, with parabolic sub-frame refinement. The step period
-   comes from the spectrum of the same signal (120-220 steps/min). Where the waistband edge is
-   found (``pelvis_edge.waistband_features``, ``waist_y_px``, in >= ``WAIST_MIN_FRAC`` of the frames),
-   each mid-stance moves to the edge row's nearest maximum (``_snap_to_waist``), see "Mid-stance timing".
+   comes from the spectrum of the same signal (120-220 steps/min). Where a waistband edge is found
+   (``pelvis_edge.waistband_features``; ``waist_rows_for_timing``: in >= ``WAIST_MIN_FRAC`` of the
+   frames, above the hip joints) and bounces with the hips, each mid-stance moves to the edge row's
+   nearest maximum (``_snap_to_waist``), see "Mid-stance timing".
 2. Stance side = the foot whose lowest point (max heel/toe y) is lower in the image at that instant:
    the swing foot is lifted (rear view: also behind the body, front view: farther away).
 3. Stance window = mid-stance +- 0.3 step periods (a typical running contact is 0.6-0.7 step periods).
@@ -29,8 +30,11 @@ the front ones (best-fit shift; 33 / 21 ms at 120 fps), so the hip-y maxima came
 24 ms (front) after the true mid-stance and the whole window with them: IC +51 / +39 ms, TO +22 /
 +11 ms (rear / front, pooled medians). The waistband edge row is found in each frame on its own,
 without that smoothing: its maxima (moving average over 0.1 step) lie within 1 ms of the true
-mid-stance on all 16 rear/front grid clips (30-240 fps). On the real clips the hip maxima come
-~20 ms after the edge's (rear overground and front in-place, 30 fps), the same lag.
+mid-stance on all 16 rear/front grid clips (30-240 fps). On real clips the hip maxima come ~20 ms
+after the edge's (rear overground and front in-place, 30 fps), the same lag; of the four real running
+rear/front clips, the edge times the rear overground one (and the 3-step front overground one); the
+in-place ones fall back to the hips (an edge at the hip joints; an edge found in 20 % of frames).
+Without an edge (a loose top) the window keeps the hips' lag (synthetic loose top: IC +47, TO +18 ms).
 Contact onset from the feet was tried and rejected: a front-view treadmill foot's lowest image point
 (it lands, then the belt carries it up the image) timed IC to +-5 ms on most grid clips, but +18 ms
 with an 18 deg heel strike (the heel keeps sinking while the foot slaps down) and +28 ms on
@@ -89,8 +93,13 @@ METHOD = "frontal"
 ALT_METHOD = "alternation"
 BOUNCE_METHOD = "bounce"
 HALF_STANCE_STEP = 0.3  # stance window half-width / step period
-WAIST_MIN_FRAC = 0.8  # the waistband edge must be found in this share of frames to time mid-stance
+WAIST_MIN_FRAC = 0.6  # the waistband edge must be found in this share of frames to time mid-stance
+WAIST_MIN_COVERAGE = 0.6  # a frame's edge counts as found with this coverage ...
+WAIST_MIN_STRENGTH = 8.0  # ... and this contrast (the pelvic-drop test of gait.py)
+WAIST_MIN_REL_TORSO = 0.05  # the edge must sit this many torso lengths above the hip joints (else a hem)
 WAIST_SMOOTH_STEP = 0.1  # moving-average width of the edge row / step period
+WAIST_MIN_R = 0.5  # the edge row's step rhythm must correlate this well with the hips' (grid 0.75-0.91, real 0.81-0.94)
+WAIST_AMP_RATIO = (0.5, 2.0)  # ... with an amplitude within this ratio of the hips' (grid 0.94-1.40, real 0.95-1.36)
 WAIST_SNAP_STEP = 0.25  # a hip mid-stance moves to an edge-row maximum at most this many step periods away
 MIN_ALT_AMP_LEG = 0.04  # foot-height difference amplitude (ptp at the stride rhythm) / leg length below this: no steps
 
@@ -124,17 +133,26 @@ def midstance_frames(xy: np.ndarray, fps: float, waist_y_px: np.ndarray | None =
         return np.array([]), float("nan")
     amp = np.nanpercentile(hip_y, 90) - np.nanpercentile(hip_y, 10)
     mids = _peaks(hip_y, distance=int(0.6 * per), prominence=0.25 * amp)
-    return (_snap_to_waist(mids, per, waist_y_px) if waist_y_px is not None else mids), per
+    return (_snap_to_waist(mids, per, waist_y_px, hip_y) if waist_y_px is not None else mids), per
 
 
-def _snap_to_waist(mids: np.ndarray, per: float, waist_y_px: np.ndarray) -> np.ndarray:
-    """Mid-stances moved to the waistband edge row's maxima (see ``midstance_frames``); unchanged where
-    the edge is missing in more than ``WAIST_MIN_FRAC`` of the clip or has no maximum near a mid-stance."""
+def _snap_to_waist(mids: np.ndarray, per: float, waist_y_px: np.ndarray, hip_y: np.ndarray) -> np.ndarray:
+    """Mid-stances moved to the waistband edge row's maxima (see ``midstance_frames``). Unchanged where
+    the edge is missing in more than 1 - ``WAIST_MIN_FRAC`` of the frames, does not bounce with the
+    hips (step-rhythm parts correlated below ``WAIST_MIN_R``, amplitude ratio outside
+    ``WAIST_AMP_RATIO``: another edge, e.g. 200 px jumps between clothing edges on a real clip) or has
+    no maximum near a mid-stance."""
     w = np.asarray(waist_y_px, float)
-    if len(mids) == 0 or len(w) < 3 or np.isfinite(w).mean() < WAIST_MIN_FRAC:
+    ok = np.isfinite(w)
+    if len(mids) == 0 or len(w) != len(hip_y) or len(w) < 3 or ok.mean() < WAIST_MIN_FRAC:
         return mids
-    y = _smooth(_fill(w), int(WAIST_SMOOTH_STEP * per))
+    k = int(WAIST_SMOOTH_STEP * per)
+    y = _smooth(_fill(w), k)
+    bw, bh = y - _smooth(y, int(per)), _smooth(hip_y, k) - _smooth(hip_y, int(per))  # step rhythm
     amp = np.percentile(y, 90) - np.percentile(y, 10)
+    ratio = (np.percentile(bw, 90) - np.percentile(bw, 10)) / max(np.percentile(bh, 90) - np.percentile(bh, 10), 1e-9)
+    if not (WAIST_AMP_RATIO[0] <= ratio <= WAIST_AMP_RATIO[1]) or np.corrcoef(bw[ok], bh[ok])[0, 1] < WAIST_MIN_R:
+        return mids
     peaks = _peaks(y, distance=int(0.6 * per), prominence=0.25 * amp)
     if len(peaks) == 0:
         return mids
@@ -144,6 +162,26 @@ def _snap_to_waist(mids: np.ndarray, per: float, waist_y_px: np.ndarray) -> np.n
         if abs(peaks[j] - m) <= WAIST_SNAP_STEP * per:
             out[k] = peaks[j]
     return out
+
+
+def waist_rows_for_timing(features: dict) -> np.ndarray | None:
+    """The waistband edge row [px] per frame where the edge is found (NaN elsewhere), or None when it
+    cannot time mid-stance: found (coverage >= ``WAIST_MIN_COVERAGE``, strength >= ``WAIST_MIN_STRENGTH``,
+    as for pelvic drop in ``gait.py``) in fewer than ``WAIST_MIN_FRAC`` of the frames, or sitting at
+    the hip joints (median height above them below ``WAIST_MIN_REL_TORSO`` torso lengths), where a
+    loose top's hem would be: the synthetic loose top's hem, which sways with the trunk, timed
+    mid-stance ~20 ms early. Unlike pelvic drop, timing needs no minimum edge width and no tilt test."""
+    need = ("waist_y_px", "waist_coverage", "waist_strength", "waist_rel_y_frac")
+    if not all(k in features for k in need):
+        return None
+    y = np.asarray(features["waist_y_px"], float)
+    found = (np.isfinite(y) & (np.nan_to_num(np.asarray(features["waist_coverage"], float)) >= WAIST_MIN_COVERAGE)
+             & (np.nan_to_num(np.asarray(features["waist_strength"], float)) >= WAIST_MIN_STRENGTH))
+    if found.mean() < WAIST_MIN_FRAC:
+        return None
+    if not np.nanmedian(np.asarray(features["waist_rel_y_frac"], float)[found]) <= -WAIST_MIN_REL_TORSO:
+        return None
+    return np.where(found, y, np.nan)
 
 
 def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, min_contact_time_s: float,

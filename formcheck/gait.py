@@ -53,6 +53,7 @@ from formcheck.frontal_events import (
     alternation_contacts,
     bounce_contacts,
     frontal_contacts,
+    waist_rows_for_timing,
 )
 from formcheck.landmarks import Landmark as L
 from formcheck.types import MetricValue, PoseSeries, RunnerInfo, ViewEstimate
@@ -354,8 +355,9 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         method = "frontal"  # foot height fails from behind/in front (formcheck/frontal_events.py)
     elif view.name in ("rear", "front") and method == "zeni":
         method = "height"
+    waist_y = waist_rows_for_timing(clean.features) if view.name in ("rear", "front") else None
     contacts, rejected, strides, bad_strides, time_scale = _detect_with_time_scale(
-        xy, t, facing, leg_px, method, config, waist_y_px=clean.features.get("waist_y_px"))
+        xy, t, facing, leg_px, method, config, waist_y_px=waist_y)
     shank = swing_shank_ratio(xy) if view.name in ("rear", "front") else float("nan")
     # one person's frames (a crowd: the longest stretch before the tracked person changes) for the
     # spectral cadence and the walking steps

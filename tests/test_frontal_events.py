@@ -68,3 +68,14 @@ def test_rendered_rear_clip_event_timing():
     frame_ms = 1000.0 / 60.0
     assert e["ic_abs_med_ms"] <= frame_ms and e["to_abs_med_ms"] <= frame_ms, e
     assert abs(e["ic_med_ms"] + e["to_med_ms"]) <= 5.0, e  # window centred on the true mid-stance
+
+
+def test_an_edge_that_does_not_bounce_with_the_hips_is_ignored():
+    """A clothing edge jumping between rows (real in-place clip: 200 px jumps) must not time mid-stance."""
+    fps, step = 60.0, 0.36
+    xy, waist = _bouncing_pose(480, fps, step, lag_frames=2.0)
+    rng = np.random.default_rng(0)
+    jumpy = 400.0 + 100.0 * rng.standard_normal(len(waist))
+    np.testing.assert_allclose(midstance_frames(xy, fps, jumpy)[0], midstance_frames(xy, fps)[0])
+    big = 230.0 + 5.0 * (waist - 230.0)  # right rhythm, 5x the hips' bounce: not the pelvis
+    np.testing.assert_allclose(midstance_frames(xy, fps, big)[0], midstance_frames(xy, fps)[0])
