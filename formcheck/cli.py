@@ -127,8 +127,13 @@ def analyze(videos, view, height_cm, treadmill_speed_kmh, treadmill_speed_mps, c
             failures.append(video)
             msg = str(e) if video.name in str(e) else f"{video.name}: {e}"
             click.echo(f"error: {msg}", err=True)
-    if analyses and report:
-        write_session(analyses, root, runner, symptoms)
+    running = [a for a in analyses if a.activity == "running"]
+    for a in analyses:
+        if a.activity != "running":
+            _console().print(f"{a.meta.path.name}: {a.activity}, not running: measured, but left out of the running "
+                             "assessment (running norms, cues and exercises do not apply); film running to assess")
+    if running and report:
+        write_session(running, root, runner, symptoms)
         if athlete:
             from formcheck.history import default_db_path, record_analysis
 

@@ -93,6 +93,19 @@ def test_batch_of_clips_goes_on_after_a_failure(tmp_path):
 
 
 @needs_shared()
+def test_walking_clip_is_measured_but_not_assessed_as_running(tmp_path):
+    """A walking clip gets its cadence and step times, but no running cue, exercise or report."""
+    clip = VIDEOS / "walk-inplace_front__jacky1107_jacky_walk.mp4"
+    res = run("analyze", clip, "--out", tmp_path / "o", "--no-video")
+    assert res.exit_code == 0
+    doc = json.loads((tmp_path / "o" / "analysis.json").read_text())
+    assert doc["activity"] == "walking" and doc["metrics"]["cadence_spm"]["value"] > 0
+    assert "walking, not running" in res.output and "left out of the running assessment" in res.output
+    assert "cue:" not in res.output and "exercise:" not in res.output
+    assert not (tmp_path / "o" / "report.html").exists()
+
+
+@needs_shared()
 def test_analyze_real_side_clip_writes_documented_outputs(tmp_path):
     import pandas as pd
 
