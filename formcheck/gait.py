@@ -72,7 +72,8 @@ MAX_STRIDE_IQR = 0.25  # stride-time IQR / median above this: no steady gait
 MAX_STEP_IQR = 0.30  # step-time IQR / median above this: feet not alternating regularly (dribbling, drills)
 FEW_STRIDES_AGREE = 0.10  # fewer than min_strides strides: kept only within 10 % of the spectral cadence
 FAST_RUN_CADENCE_SPM = 200.0
-SLOWMO_CONFIDENCE = 0.2  # every confidence is capped at this on suspected slow-motion footage
+SLOWMO_CONFIDENCE = 0.1  # every confidence is capped at this on suspected slow-motion footage: below the
+# assessment's min_to_rate (0.2, data/rules.toml), so nothing from such a clip is rated or cued
 SLOW_GAIT_SPM = 100.0  # feet alternating slower than this: slowed footage, stretch the event windows
 SLOWMO_WALK_CADENCE_SPM = 70.0  # walking below this: slowed footage (flagged like slow running)
 ZENI_WALK_DUTY = 0.65  # zeni duty factors above this: feet sharing the ground (its stances run long)

@@ -247,6 +247,17 @@ def test_cadence_cue_gives_metronome_bpm_five_percent_above_own_cadence(cadence)
     assert cue.id == a.plan.cues[0].id  # the best-evidenced cue leads
 
 
+def test_suspected_slow_motion_is_never_rated_or_cued():
+    """gait.py caps every confidence of suspected slow-motion footage below ``min_to_rate``: an
+    18 steps/min "cadence" from a slowed clip gets no rating and no metronome."""
+    from formcheck.gait import SLOWMO_CONFIDENCE
+
+    assert SLOWMO_CONFIDENCE < float(K.rules["confidence"]["min_to_rate"])
+    a = assess_session({"cadence_spm": mv("cadence_spm", 18.0, conf=SLOWMO_CONFIDENCE)})
+    assert a.status("cadence_spm").status == "unrated"
+    assert not any(c.bpm_first for c in a.plan.cues)
+
+
 def test_metronome_rounding_half_up():
     assert metronome_bpm(170.0, 5) == 179  # 178.5 -> 179 (not banker's rounding)
 
