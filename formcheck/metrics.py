@@ -41,6 +41,10 @@ SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", 
 KNEE_IC_CAVEAT = ("low confidence: the pose model reads the knee at contact straighter than it is (rendered runners: "
                   "2-6 deg on the far leg, 9-15 deg on the near leg at the exact contact), and the angle changes "
                   "~8 deg per frame at 60 fps around contact")
+SHANK_IC_CAVEAT = ("low confidence: the pose model's shank at contact reads more inclined than it is (rendered runners: "
+                   "+5 deg on the far leg, +8 deg on the near leg at the exact contact)")
+FOOT_STRIKE_CAVEAT = ("low confidence: the pose model's foot at contact reads toes-up by more than it is (rendered "
+                      "runners: +5 to +8 deg at the exact contact)")
 OVERSTRIDE_CAVEAT = ("caveat: the heel moves ~5 cm per frame at 60 fps around contact (3 m/s), so each frame of contact-"
                      "timing error shifts overstride by ~0.05 leg; the far leg reads ~0.04 leg high (rendered runners)")
 METRICS: tuple[MetricSpec, ...] = (
@@ -56,12 +60,14 @@ METRICS: tuple[MetricSpec, ...] = (
                caveat=OVERSTRIDE_CAVEAT),
     MetricSpec("overstride_leg", "leg", SIDE, "overstride_cm divided by leg length (hip joint to floor)", "+ heel ahead of the hips",
                caveat=OVERSTRIDE_CAVEAT),
-    MetricSpec("shank_angle_ic_deg", "deg", SIDE, "knee->ankle line from vertical at IC", "+ ankle ahead of the knee"),
+    MetricSpec("shank_angle_ic_deg", "deg", SIDE, "knee->ankle line from vertical at IC", "+ ankle ahead of the knee",
+               caveat=SHANK_IC_CAVEAT, confidence_scale=0.5),
     MetricSpec("knee_flexion_ic_deg", "deg", SIDE, "180 - hip-knee-ankle angle at IC", "0 = straight, + flexed",
                caveat=KNEE_IC_CAVEAT, confidence_scale=0.5),
     MetricSpec("trunk_lean_deg", "deg", SIDE, "hip-midpoint->shoulder-midpoint line from vertical, mean over stance", "+ forward"),
     MetricSpec("vertical_oscillation_cm", "cm", SIDE, "peak-to-trough hip-midpoint height over a stride"),
-    MetricSpec("foot_strike_angle_deg", "deg", SIDE, "heel->toe line at IC minus the same line at mid-stance (foot flat)", "+ toes up; pattern: > 8 rearfoot, < -1.6 forefoot"),
+    MetricSpec("foot_strike_angle_deg", "deg", SIDE, "heel->toe line at IC minus the same line at mid-stance (foot flat)", "+ toes up; pattern: > 8 rearfoot, < -1.6 forefoot",
+               caveat=FOOT_STRIKE_CAVEAT, confidence_scale=0.5),
     MetricSpec("thigh_extension_to_deg", "deg", SIDE, "hip->knee line behind vertical at toe-off (not true hip extension: no pelvis tilt)", "+ knee behind the hip"),
     MetricSpec("pelvic_drop_deg", "deg", REAR_FRONT, "tilt of the waistband edge (pelvis-attached) relative to its clip median, peak during stance, never from hip landmarks", "+ swing-side (contralateral) hip lower"),
     MetricSpec("step_width_cm", "cm", REAR_FRONT, "lateral distance between the heels of successive stances (each the median over its stance window)", "+ each foot on its own side, - feet land crossed"),

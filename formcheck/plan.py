@@ -5,7 +5,8 @@ Rules
 * A positive red-flag triage suppresses everything here: no cues, no exercises, no advice.
 * Cues: each cue scores (status weight x confidence) over its triggering metrics (watch/flag), times
   its evidence grade weight, plus a bonus when a top contributor with measured deviations lists it.
-  One cue per ``family`` (cues in a family say the same thing), at most ``rules.plan.max_cues``.
+  A cue with triggers needs at least one of them at ``rules.confidence.min_for_flag`` or above (like a
+  flag, it cannot rest on low-confidence measurements alone). One cue per ``family`` (cues in a family say the same thing), at most ``rules.plan.max_cues``.
 * Cadence cue: metronome BPM = round(own cadence x 1.05), then x 1.10 (Bramah 2019; Heiderscheit 2011).
 * Exercises: from the top two contributors (round robin), then exercises that support the chosen cues;
   exercises whose tags a listed contributor avoids (e.g. deep hip flexion with FAI) are left out, with
@@ -115,14 +116,18 @@ def _cadence(metrics: Mapping, statuses=()) -> float | None:
 def _select_cues(statuses, contributors, metrics, kn: Knowledge) -> tuple[PlannedCue, ...]:
     by_name = {s.name: s for s in statuses}
     top = [c for c in contributors if not c.refer and c.metrics][:3]
+    min_conf = float(kn.rules["confidence"]["min_for_flag"])
     scored = []
     for cue in kn.cues.values():
-        score, why = 0.0, []
+        score, why, confident = 0.0, [], False
         for metric, _direction in cue.triggers:
             st = by_name.get(metric)
             if st is not None and st.status in STATUS_WEIGHT:
                 score += STATUS_WEIGHT[st.status] * max(st.confidence, 0.1)
                 why.append(f"{st.describe()} ({st.status})")
+                confident |= st.confidence >= min_conf
+        if cue.triggers and not confident:
+            continue  # only low-confidence measurements point to it: like a flag, a cue needs one it can stand on
         score *= grade_weight(cue.evidence.grade)
         for rank, c in enumerate(top):
             # a contributor's cue counts only if its own triggers fired (or it has none)

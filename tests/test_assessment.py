@@ -258,6 +258,19 @@ def test_suspected_slow_motion_is_never_rated_or_cued():
     assert not any(c.bpm_first for c in a.plan.cues)
 
 
+def test_a_cue_needs_one_confident_trigger():
+    """Knee and shank at contact reading 'overstriding' at low confidence do not cue on their own;
+    a confident overstride does."""
+    weak = {"knee_flexion_ic_deg": mv("knee_flexion_ic_deg", deviant_value("knee_flexion_ic_deg"), conf=0.3),
+            "shank_angle_ic_deg": mv("shank_angle_ic_deg", deviant_value("shank_angle_ic_deg"), conf=0.3)}
+    landing = {cid for cid, c in K.cues.items() if c.family == "landing"}
+    a = assess_session(weak)
+    assert {a.status(n).status for n in weak} <= {"watch", "flag"}
+    assert not landing & {c.id for c in a.plan.cues}
+    strong = {**weak, "overstride_leg": mv("overstride_leg", deviant_value("overstride_leg"), conf=0.9)}
+    assert landing & {c.id for c in assess_session(strong).plan.cues}
+
+
 def test_metronome_rounding_half_up():
     assert metronome_bpm(170.0, 5) == 179  # 178.5 -> 179 (not banker's rounding)
 
