@@ -190,6 +190,19 @@ def test_asymmetry_on_the_non_painful_side_is_informational():
     assert same.status == "watch" and same.matches_pain
 
 
+def test_side_view_asymmetry_is_never_raised():
+    """One side view measures the near and the far leg with different errors: informational only."""
+    from dataclasses import replace
+
+    m = mv("overstride_leg", 0.18, left=0.30, right=0.10)
+    pain = Symptoms(pain_side="left", locations=("outer_hip",))
+    rear_like = assess_session({"overstride_leg": replace(m, extra={"view": "rear"})}, pain).asymmetries[0]
+    assert rear_like.exceeds_noise and rear_like.matches_pain and rear_like.status == "watch"
+    side = assess_session({"overstride_leg": replace(m, extra={"view": "side"})}, pain).asymmetries[0]
+    assert side.exceeds_noise and side.matches_pain and side.status == "info"
+    assert "far leg" in side.text
+
+
 def test_asymmetry_within_noise_is_informational():
     m = {"pelvic_drop_deg": mv("pelvic_drop_deg", 5.0, left=4.0, right=6.0)}
     a = assess_session(m, Symptoms(pain_side="right", locations=("outer_hip",))).asymmetries[0]
