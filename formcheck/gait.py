@@ -564,7 +564,13 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
         if col not in strides:
             out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="not computed for this view")
             continue
-        x = strides[col].astype(float)
+        rows = strides
+        if vname == "side" and spec.near_leg_only and "side" in strides:
+            near = ev.near_side(1.0 if view.facing == "right" else -1.0)
+            rows = strides[strides.side == near]
+            reason = "; ".join(r for r in (reason, f"{near} (near) leg only: the far leg's landmarks are unreliable "
+                                                   "in a side view; film the other side for the other leg") if r)
+        x = rows[col].astype(float)
         med = np.nanmedian(x) if np.isfinite(x).any() else np.nan
         iqr_rel = (np.nanpercentile(x, 75) - np.nanpercentile(x, 25)) / abs(med) if np.isfinite(med) and med != 0 else 1.0
         if spec.unit == "deg":
@@ -584,10 +590,8 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
         extra = {}
         if spec.name == "crossover_frac" and "foot_lateral_cm" in strides:
             extra = {"foot_lateral_px_median": float(np.nanmedian(strides.foot_lateral_px))}
-        mv = mx.summarise_column(spec.name, strides, col, confidence=conf, reason=reason, frac=frac, extra=extra)
+        mv = mx.summarise_column(spec.name, rows, col, confidence=conf, reason=reason, frac=frac, extra=extra)
         if spec.name == "foot_strike_angle_deg":
             mv = _with_extra(mv, pattern=mx.strike_pattern(mv.value))
         out[spec.name] = mv
-    if "step_time_s" in strides:
-        pass
     return out

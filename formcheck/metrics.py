@@ -32,6 +32,7 @@ class MetricSpec:
     timing: bool = False  # depends on contact/toe-off timing (fps-sensitive)
     caveat: str = ""  # measured limitation, appended to every summary's reason
     confidence_scale: float = 1.0  # multiplies the summary confidence (a known, unremovable error)
+    near_leg_only: bool = False  # side view: summarised over the near (camera-side) leg's strides only
 
 
 SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", "oblique")
@@ -57,17 +58,17 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("step_length_m", "m", SIDE, "treadmill: belt speed x step time; overground: pelvis travel between ICs, scaled by height"),
     MetricSpec("stride_length_m", "m", SIDE, "treadmill: belt speed x stride time; overground: pelvis travel over a stride, scaled by height"),
     MetricSpec("overstride_cm", "cm", SIDE, "horizontal heel-to-hip-midpoint distance at IC", "+ heel ahead of the hips",
-               caveat=OVERSTRIDE_CAVEAT),
+               caveat=OVERSTRIDE_CAVEAT, near_leg_only=True),
     MetricSpec("overstride_leg", "leg", SIDE, "overstride_cm divided by leg length (hip joint to floor)", "+ heel ahead of the hips",
-               caveat=OVERSTRIDE_CAVEAT),
+               caveat=OVERSTRIDE_CAVEAT, near_leg_only=True),
     MetricSpec("shank_angle_ic_deg", "deg", SIDE, "knee->ankle line from vertical at IC", "+ ankle ahead of the knee",
-               caveat=SHANK_IC_CAVEAT, confidence_scale=0.5),
+               caveat=SHANK_IC_CAVEAT, confidence_scale=0.5, near_leg_only=True),
     MetricSpec("knee_flexion_ic_deg", "deg", SIDE, "180 - hip-knee-ankle angle at IC", "0 = straight, + flexed",
-               caveat=KNEE_IC_CAVEAT, confidence_scale=0.5),
+               caveat=KNEE_IC_CAVEAT, confidence_scale=0.5, near_leg_only=True),
     MetricSpec("trunk_lean_deg", "deg", SIDE, "hip-midpoint->shoulder-midpoint line from vertical, mean over stance", "+ forward"),
     MetricSpec("vertical_oscillation_cm", "cm", SIDE, "peak-to-trough hip-midpoint height over a stride"),
     MetricSpec("foot_strike_angle_deg", "deg", SIDE, "heel->toe line at IC minus the same line at mid-stance (foot flat)", "+ toes up; pattern: > 8 rearfoot, < -1.6 forefoot",
-               caveat=FOOT_STRIKE_CAVEAT, confidence_scale=0.5),
+               caveat=FOOT_STRIKE_CAVEAT, confidence_scale=0.5, near_leg_only=True),
     MetricSpec("thigh_extension_to_deg", "deg", SIDE, "hip->knee line behind vertical at toe-off (not true hip extension: no pelvis tilt)", "+ knee behind the hip"),
     MetricSpec("pelvic_drop_deg", "deg", REAR_FRONT, "tilt of the waistband edge (pelvis-attached) relative to its clip median, peak during stance, never from hip landmarks", "+ swing-side (contralateral) hip lower"),
     MetricSpec("step_width_cm", "cm", REAR_FRONT, "lateral distance between the heels of successive stances (each the median over its stance window)", "+ each foot on its own side, - feet land crossed"),

