@@ -173,14 +173,21 @@ def fix_leg_swaps(xy: np.ndarray, *, prior: float = 2.0, anchors: np.ndarray | N
     for t in range(n - 1, 1, -1):
         state[t - 2] = back[t, state[t - 1], state[t]]
     swapped = state.astype(bool)
-    if swapped.any():
+    return swap_leg_labels(out, swapped), swapped
+
+
+def swap_leg_labels(values: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """A copy of per-landmark ``values`` (T, 33, ...) with the two legs' distal points (knee, ankle,
+    heel, toe) exchanged in ``frames`` ((T,) bool): what ``fix_leg_swaps`` does to the coordinates,
+    for any per-landmark array (e.g. the visibility scores that belong to them)."""
+    out = np.array(values, dtype=float, copy=True)
+    rows = np.flatnonzero(np.asarray(frames, bool))
+    if len(rows):
         li, ri = _SWAP_LEGS_ONLY, _SWAP_LEGS_ONLY_R
-        left = out[swapped][:, li]
-        right = out[swapped][:, ri]
-        rows = np.flatnonzero(swapped)
+        left, right = out[rows[:, None], li[None, :]], out[rows[:, None], ri[None, :]]
         out[rows[:, None], li[None, :]] = right
         out[rows[:, None], ri[None, :]] = left
-    return out, swapped
+    return out
 
 
 def reject_outliers(x: np.ndarray, t_s: np.ndarray, *, window_s: float, k: float) -> tuple[np.ndarray, int]:

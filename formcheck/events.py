@@ -124,6 +124,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
+from formcheck.cleaning import swap_leg_labels
 from formcheck.landmarks import Landmark, side_lm
 
 CONTACT_COLUMNS = ("side", "ic", "tc", "ic_s", "tc_s", "contact_time_s", "method")
@@ -653,21 +654,15 @@ NEAR_FAR_MIN_T = 3.0  # t statistic of the near/far floor-height difference betw
 NEAR_FAR_MIN_PX_LEG = 0.01  # ... and the difference must exceed this share of the leg length
 VIS_MIN_T = 3.0  # t statistic of the parities' stance-knee visibility difference (pose model's near/far)
 VIS_MIN_DIFF = 0.05  # ... and the difference of the parities' medians [visibility score]
-_SWAPPED_LEG_POINTS = ("knee", "ankle", "heel", "foot_index")  # the points ``cleaning.fix_leg_swaps`` swaps
 
 
 def visibility_in_labels(visibility: np.ndarray, leg_swapped: np.ndarray | None) -> np.ndarray:
     """The pose model's visibility (T, 33) with the legs' scores swapped in the frames where the
     cleaning swapped the legs' labels (``CleaningReport.leg_swapped``), so that each score belongs
     to the point that now carries its label."""
-    out = np.array(visibility, dtype=float, copy=True)
-    if leg_swapped is None or not np.any(leg_swapped):
-        return out
-    f = np.flatnonzero(np.asarray(leg_swapped, bool))
-    for n in _SWAPPED_LEG_POINTS:
-        li, ri = int(side_lm(n, "left")), int(side_lm(n, "right"))
-        out[np.ix_(f, [li, ri])] = out[np.ix_(f, [ri, li])]
-    return out
+    if leg_swapped is None:
+        return np.array(visibility, dtype=float, copy=True)
+    return swap_leg_labels(visibility, leg_swapped)
 
 
 def _stance_knee_visibility(xy: np.ndarray, visibility: np.ndarray, ic: float, tc: float) -> float:
@@ -676,10 +671,9 @@ def _stance_knee_visibility(xy: np.ndarray, visibility: np.ndarray, ic: float, t
     model sees the stance leg as the unoccluded, near one."""
     a, b = max(0, int(np.floor(ic))), int(np.ceil(tc)) + 1
     b = max(a + 1, b)
-    low = {s: np.nanmax(xy[a:b, [int(side_lm(n, s)) for n in ("heel", "foot_index")], 1], axis=1)
-           for s in ("left", "right")} if np.isfinite(xy[a:b, :, 1]).any() else None
-    if low is None:
+    if not np.isfinite(xy[a:b, :, 1]).any():
         return float("nan")
+    low = {s: -_lowest_point(xy[a:b], (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
     vl, vr = visibility[a:b, int(side_lm("knee", "left"))], visibility[a:b, int(side_lm("knee", "right"))]
     with np.errstate(all="ignore"):
         d = np.where(low["left"] > low["right"], vl - vr, np.where(low["right"] > low["left"], vr - vl, np.nan))
@@ -704,10 +698,7 @@ def _stance_floor_y(xy: np.ndarray, ic: float, tc: float) -> float:
     """Median image y [px] of the lowest foot point (heel or toe of either foot, whatever its label:
     the stance foot) over a stance window."""
     a, b = int(np.floor(ic)), int(np.ceil(tc)) + 1
-    ids = [int(side_lm(n, s)) for n in ("heel", "foot_index") for s in ("left", "right")]
-    y = xy[max(0, a):max(a + 1, b), ids, 1]
-    with np.errstate(all="ignore"):
-        low = np.nanmax(y, axis=1) if np.isfinite(y).any() else np.array([np.nan])
+    low = -_lowest_point(xy[max(0, a):max(a + 1, b)])
     return float(np.nanmedian(low)) if np.isfinite(low).any() else float("nan")
 
 

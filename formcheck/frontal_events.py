@@ -86,8 +86,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from formcheck.events import CONTACT_COLUMNS, REJECTED_COLUMNS, _frame_to_s, _peaks, dominant_period_frames
-from formcheck.landmarks import Landmark, side_lm
+from formcheck.events import (
+    CONTACT_COLUMNS,
+    REJECTED_COLUMNS,
+    _frame_to_s,
+    _lowest_point,
+    _peaks,
+    dominant_period_frames,
+)
+from formcheck.landmarks import Landmark
 
 METHOD = "frontal"
 ALT_METHOD = "alternation"
@@ -112,12 +119,12 @@ def _fill(x: np.ndarray) -> np.ndarray:
 
 
 def _lowest(xy: np.ndarray, side: str) -> np.ndarray:
-    ids = [int(side_lm(n, side)) for n in ("heel", "foot_index")]
-    y = xy[:, ids, 1]
-    out = np.full(len(y), np.nan)
-    ok = np.isfinite(y).any(axis=1)
-    out[ok] = np.nanmax(y[ok], axis=1)
-    return out
+    """Image y [px] of one foot's lowest point (heel or toe), NaN where both are missing."""
+    return -_lowest_point(xy, (side,))
+
+
+def _empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS))
 
 
 def midstance_frames(xy: np.ndarray, fps: float, waist_y_px: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -221,7 +228,7 @@ def frontal_contacts(
     fps = float(1.0 / np.median(np.diff(t_s)))
     mids, per = midstance_frames(xy, fps, waist_y_px)
     if len(mids) == 0:
-        return pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS))
+        return _empty()
     low = {s: _lowest(xy, s) for s in ("left", "right")}
     sides = []
     for m in mids:
@@ -245,7 +252,7 @@ def alternation_contacts(
     """Steps from the left-right foot height difference (module docstring, "Fallback"): step rate
     ``lo_spm``-``hi_spm``; nothing when the difference swings by less than ``MIN_ALT_AMP_LEG`` leg
     lengths (feet not lifting in turn)."""
-    empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
+    empty = _empty()
     fps = float(1.0 / np.median(np.diff(t_s)))
     d = _lowest(xy, "left") - _lowest(xy, "right")
     ok = np.flatnonzero(np.isfinite(d))
@@ -278,7 +285,7 @@ def bounce_contacts(
     min_contact_time_s: float = 0.08, max_contact_time_s: float = 1.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Steps from the pelvis bounce of the detected span (module docstring, "Short side-view passes")."""
-    empty = (pd.DataFrame(columns=list(CONTACT_COLUMNS)), pd.DataFrame(columns=list(REJECTED_COLUMNS)))
+    empty = _empty()
     fps = float(1.0 / np.median(np.diff(t_s)))
     hip = 0.5 * (xy[:, int(Landmark.LEFT_HIP), 1] + xy[:, int(Landmark.RIGHT_HIP), 1])
     ok = np.flatnonzero(np.isfinite(hip))

@@ -11,7 +11,7 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   One or two strides that match the spectral cadence are a result, with a warning and low confidence.
 * Slowed footage: feet alternating below 100 steps/min -> event windows stretched by that factor
   (``events.detect_contacts(time_scale=...)``); running below 135 spm -> warning suggesting
-  ``--capture-fps`` and every confidence capped at 0.2. Side view: when the default events are too
+  ``--capture-fps`` and every confidence capped at ``SLOWMO_CONFIDENCE``. Side view: when the default events are too
   few or irregular, the steadier ``zeni`` events are used (contact/flight/duty then not reported);
   in any view, when the events give fewer than ``min_strides`` strides (a short or receding pass,
   feet too small or mislabelled), steps come from the pelvis bounce (``frontal_events.bounce_contacts``),
@@ -179,16 +179,27 @@ def _waist_measurable(features: dict, xy: np.ndarray, stance: np.ndarray) -> tup
     return True, ""
 
 
+def _iqr_rel(x) -> float:
+    """Interquartile range over the median (the regularity of stride or step times)."""
+    x = np.asarray(x, float)
+    return float((np.percentile(x, 75) - np.percentile(x, 25)) / np.median(x))
+
+
+def _spectral(xy: np.ndarray, t: np.ndarray, time_scale: float) -> float:
+    """``spectral_cadence_spm`` over 36-270 steps/min of gait time (slowed by ``time_scale``)."""
+    return spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+
+
 def _steady(strides: pd.DataFrame, config: AnalysisConfig) -> bool:
     """Enough strides with regular stride times (IQR <= 25 % of the median) and regular steps (the
     step-time test ``analyze_gait`` applies later, so a fallback is tried before a refusal)."""
     if len(strides) < config.events.min_strides:
         return False
     st = strides.stride_time_s.to_numpy()
-    if (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) > MAX_STRIDE_IQR:
+    if _iqr_rel(st) > MAX_STRIDE_IQR:
         return False
     stp = strides.step_time_s.to_numpy()
-    return len(stp) < 4 or (np.percentile(stp, 75) - np.percentile(stp, 25)) / np.median(stp) <= MAX_STEP_IQR
+    return len(stp) < 4 or _iqr_rel(stp) <= MAX_STEP_IQR
 
 
 def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True, waist_y_px=None):
@@ -248,7 +259,7 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
                                                                        merge_lifts=False)
         # stances cut short where a label jumped to the other leg take part too (they merge with their other half)
         cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
-        spm = spectral_cadence_spm(clean.xy, clean.t_s, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+        spm = _spectral(clean.xy, clean.t_s, time_scale)
         sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
                                      step_s=60.0 / spm if np.isfinite(spm) else None,
                                      visibility=ev.visibility_in_labels(pose.visibility, rep.leg_swapped))
@@ -271,8 +282,8 @@ def _bounce_ok(strides: pd.DataFrame, xy, t, time_scale: float, config: Analysis
     cadence."""
     if len(strides) >= config.events.min_strides:
         st = strides.stride_time_s.to_numpy()
-        return bool((np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st) <= BOUNCE_MAX_STRIDE_IQR)
-    sp = spectral_cadence_spm(xy, t, lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+        return _iqr_rel(st) <= BOUNCE_MAX_STRIDE_IQR
+    sp = _spectral(xy, t, time_scale)
     return bool(np.isfinite(sp) and abs(120.0 / np.median(strides.stride_time_s) - sp) <= FEW_STRIDES_AGREE * sp)
 
 
@@ -283,7 +294,7 @@ def _half_cadences(xy, t, strides, time_scale) -> tuple[float, float, float, flo
         return None
     mid = t[len(t) // 2]
     m = t < mid
-    sp = [spectral_cadence_spm(xy[k], t[k], lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale) for k in (m, ~m)]
+    sp = [_spectral(xy[k], t[k], time_scale) for k in (m, ~m)]
     first = (strides.start_s + strides.end_s) / 2 < mid
     if first.sum() < 3 or (~first).sum() < 3:
         return None
@@ -409,20 +420,20 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
         warnings.append(f"only {n_str} valid stride{'s' if n_str > 1 else ''} (at least {config.events.min_strides} "
                         "wanted): every value is low confidence; film >= 10 s of steady running")
     st = strides.stride_time_s.to_numpy()
-    irregular = (np.percentile(st, 75) - np.percentile(st, 25)) / np.median(st)
+    irregular = _iqr_rel(st)
     cadence = ev.cadence_spm_from_strides(st)
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s))
     if irregular > MAX_STRIDE_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: stride times vary too much (IQR {100 * irregular:.0f}% of the median)")
     stp = strides.step_time_s.to_numpy()
-    step_irr = (np.percentile(stp, 75) - np.percentile(stp, 25)) / np.median(stp)
+    step_irr = _iqr_rel(stp)
     if len(stp) >= 4 and step_irr > MAX_STEP_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: the feet do not alternate regularly (step-time IQR "
                                   f"{100 * step_irr:.0f}% of the median; running is below {100 * MAX_STEP_IQR:.0f}%)")
     if cadence < 70 and duty > (ZENI_WALK_DUTY if method == "zeni" else 0.5):  # zeni contacts start early, end late
         raise NoGaitDetectedError(f"no running or walking gait detected: {cadence:.0f} steps/min with "
                                   f"{100 * duty:.0f}% ground contact looks like a strength exercise")
-    spectral = spectral_cadence_spm(xy[span], t[span], lo_spm=36.0 / time_scale, hi_spm=270.0 / time_scale)
+    spectral = _spectral(xy[span], t[span], time_scale)
     if n_str < config.events.min_strides and not (np.isfinite(spectral) and abs(cadence - spectral) <= FEW_STRIDES_AGREE * spectral):
         raise NoGaitDetectedError(f"no running or walking gait detected: only {n_str} stride{'s' if n_str > 1 else ''}, and "
                                   f"their {cadence:.0f} steps/min do not match the body's rhythm ({spectral:.0f} steps/min)")
@@ -533,6 +544,7 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
     out: dict[str, MetricValue] = {}
     vis = float(np.nanmean(clean.visibility[:, [23, 24, 25, 26, 27, 28, 29, 30, 31, 32]])) if np.isfinite(clean.visibility).any() else 0.5
     vname = "side" if view.name == "oblique" else view.name
+    near = ev.near_side(1.0 if view.facing == "right" else -1.0) if vname == "side" else None
     for spec in mx.METRICS:
         ok_view = vname in spec.views
         col = spec.name
@@ -565,8 +577,7 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
             out[spec.name] = MetricValue(spec.name, float("nan"), spec.unit, reason="not computed for this view")
             continue
         rows = strides
-        if vname == "side" and spec.near_leg_only and "side" in strides:
-            near = ev.near_side(1.0 if view.facing == "right" else -1.0)
+        if near is not None and spec.near_leg_only and "side" in strides:
             rows = strides[strides.side == near]
             reason = "; ".join(r for r in (reason, f"{near} (near) leg only: the far leg's landmarks are unreliable "
                                                    "in a side view; film the other side for the other leg") if r)
