@@ -92,7 +92,10 @@ def grid(reduced: bool) -> list[Case]:
 
 
 def _clip_path(work: Path, case: Case) -> Path:
-    key = hashlib.sha256(json.dumps(case.spec.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    from formcheck.synth import SYNTH_REVISION
+
+    spec = dict(case.spec.to_dict(), synth_revision=SYNTH_REVISION)
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     return work / f"{case.name.replace('/', '_')}_{key}.mp4"
 
 
@@ -172,8 +175,9 @@ def event_timing(truth: dict, contacts, *, fps_hz: float, t_end_s: float) -> dic
     return out
 
 
-def analyse(case: Case, path: Path, truth: dict) -> dict:
+def analyse(case: Case, path: Path, truth: dict, model: str = "full") -> dict:
     import formcheck
+    from formcheck.config import AnalysisConfig, PoseConfig
     from formcheck.errors import FormcheckError
     from formcheck.synth.evaluate import landmark_report
     from formcheck.types import RunnerInfo
@@ -185,7 +189,7 @@ def analyse(case: Case, path: Path, truth: dict) -> dict:
     t0 = time.perf_counter()
     row: dict = {"case": case.name, "view": case.view, "clip": path.name}
     try:
-        a = formcheck.analyze(path, runner)
+        a = formcheck.analyze(path, runner, AnalysisConfig(pose=PoseConfig(model=model)))
     except FormcheckError as e:
         row["error"] = f"{type(e).__name__}: {e}"
         return row
@@ -305,6 +309,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, help=f"output JSON [{DEFAULT_JSON.relative_to(ROOT)}]")
     ap.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="where rendered clips are kept")
     ap.add_argument("--only", default="", help="substring filter on case names")
+    ap.add_argument("--model", default="full", choices=("lite", "full", "heavy"), help="BlazePose variant [full]")
     args = ap.parse_args(argv)
     out_json = args.json or (DEFAULT_JSON if not args.reduced else DEFAULT_JSON.with_name("accuracy_reduced.json"))
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -313,7 +318,7 @@ def main(argv=None) -> int:
     t_all = time.perf_counter()
     for c in cases:
         path, truth, render_s = render(c, args.work_dir)
-        row = analyse(c, path, truth)
+        row = analyse(c, path, truth, args.model)
         row["render_s"] = render_s
         rows.append(row)
         lm = row.get("landmarks", {})
@@ -324,7 +329,7 @@ def main(argv=None) -> int:
     summary = summarise(rows)
     print()
     print_tables(summary, rows)
-    result = {"grid": "reduced" if args.reduced else "full", "wall_s": time.perf_counter() - t_all,
+    result = {"grid": "reduced" if args.reduced else "full", "model": args.model, "wall_s": time.perf_counter() - t_all,
               "summary": summary, "clips": rows}
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(result, indent=1, sort_keys=True, default=float))

@@ -75,8 +75,10 @@ def grid(reduced: bool = False) -> list[Case]:
 
 
 def clip_path(case: Case, work: Path) -> Path:
+    from formcheck.synth import SYNTH_REVISION
+
     args = BASE + ("--view", case.view) + case.args
-    key = hashlib.sha256(json.dumps(args).encode()).hexdigest()[:12]
+    key = hashlib.sha256(json.dumps([SYNTH_REVISION, *args]).encode()).hexdigest()[:12]
     return work / f"{case.name}_{key}.mp4"
 
 

@@ -107,9 +107,10 @@ facing-left clip's -17 ms (its near leg is the left) and the facing-right clip's
 are a per-leg offset of the pose model on these rendered legs (plus the soft landing), not of the
 view; on the 640x480 grid clips the left leg's IC is ~-13 ms and the right's ~+10 ms.
 ``hybrid`` is the default: it meets the mocap targets (IC <= 10 ms, TO <= 15 ms, cadence within
-0.5 spm at 60 and 120 fps), the synthetic ones and the rendered 60 fps sample's (IC 0.39, TO 0.96
-frames). Misses: rendered 60 fps facing left IC 17 ms (1 frame; the pose model's leg offset above);
-on the accuracy grid the side TO comes ~13 ms late (height TO; 1.2 frames pooled).
+0.5 spm at 60 and 120 fps), the synthetic ones and the rendered 60 fps sample's (IC 0.46, TO 0.79
+frames; renderer revision 2, 0.39 / 0.96 with revision 1). Misses: rendered 60 fps facing left IC
+17 ms (1 frame; the pose model's leg offset above); on the accuracy grid the side TO comes ~15 ms
+late (height TO; 1.2 frames pooled), and the low-cadence overstrider's IC +31 ms (1.8 frames).
 
 The default (``EventConfig.method = "auto"``) is the method with the best measured accuracy, see
 ``DEFAULT_METHOD``.

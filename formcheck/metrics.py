@@ -37,15 +37,15 @@ class MetricSpec:
 
 SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", "oblique")
 # Measured on rendered side-view runners with exact truth (benchmarks/ic_metrics_decomposition.py,
-# docs/metrics.md "Limits at initial contact"). Around IC the knee flexes ~500 deg/s and the stance
+# docs/metrics.md "Limits at initial contact"). Around IC the knee flexes 350-500 deg/s and the stance
 # heel moves back at the belt/running speed, so both values also move with every frame of IC error.
-KNEE_IC_CAVEAT = ("low confidence: the pose model reads the knee at contact straighter than it is (rendered runners: "
-                  "2-6 deg on the far leg, 9-15 deg on the near leg at the exact contact), and the angle changes "
-                  "~8 deg per frame at 60 fps around contact")
+KNEE_IC_CAVEAT = ("low confidence: the pose model reads the near knee at contact straighter than it is (rendered "
+                  "runners: ~10 deg at the exact contact, the far knee within 1 deg), and the angle changes 6-9 deg "
+                  "per frame at 60 fps around contact")
 SHANK_IC_CAVEAT = ("low confidence: the pose model's shank at contact reads more inclined than it is (rendered runners: "
-                   "+5 deg on the far leg, +8 deg on the near leg at the exact contact)")
+                   "+2 deg on the far leg, +7 deg on the near leg at the exact contact)")
 FOOT_STRIKE_CAVEAT = ("low confidence: the pose model's foot at contact reads toes-up by more than it is (rendered "
-                      "runners: +5 to +8 deg at the exact contact)")
+                      "runners: +4 to +7 deg at the exact contact)")
 OVERSTRIDE_CAVEAT = ("caveat: the heel moves ~5 cm per frame at 60 fps around contact (3 m/s), so each frame of contact-"
                      "timing error shifts overstride by ~0.05 leg; the far leg reads ~0.04 leg high (rendered runners)")
 METRICS: tuple[MetricSpec, ...] = (

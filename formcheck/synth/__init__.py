@@ -11,6 +11,10 @@ formcheck's accuracy; the analysis modules never import it.
 
 from formcheck.synth.params import BodyParams, CameraParams, GaitParams, RenderParams, SceneParams, SynthSpec
 
+#: Bumped whenever the same ``SynthSpec`` renders different frames or truth (clip caches key on it).
+#: 2: the swing knee no longer locks straight before contact (``kinematics._terminal_swing_reach``).
+SYNTH_REVISION = 2
+
 
 def render_clip(*args, **kwargs):
     """See :func:`formcheck.synth.clip.render_clip`."""
@@ -19,4 +23,4 @@ def render_clip(*args, **kwargs):
     return _render_clip(*args, **kwargs)
 
 
-__all__ = ["BodyParams", "CameraParams", "GaitParams", "RenderParams", "SceneParams", "SynthSpec", "render_clip"]
+__all__ = ["BodyParams", "CameraParams", "GaitParams", "RenderParams", "SceneParams", "SynthSpec", "SYNTH_REVISION", "render_clip"]

@@ -37,6 +37,10 @@ from formcheck.synth.params import BodyParams, GaitParams
 SIDE_SIGN = {"left": 1.0, "right": -1.0}
 STANCE_FLAT_START = 0.18  # fraction of stance at which the foot is flat
 STANCE_HEEL_OFF = 0.55  # fraction of stance at which the heel rises
+TERMINAL_KNEE_LEAD_S = 0.035  # most extended swing knee this long before IC ...
+TERMINAL_KNEE_DROP_DEG = 8.0  # ... and this much less flexed than at IC
+TERMINAL_KNEE_EARLY_WIDTH = 3.0  # the floor's parabola is this much wider before its vertex
+TERMINAL_KNEE_WINDOW_S = 0.15  # the least-flexion floor applies this long before IC
 
 
 @dataclass(frozen=True)
@@ -404,6 +408,50 @@ def _ik_knee(hip: np.ndarray, ankle: np.ndarray, pole: np.ndarray, l1: float, l2
     return hip + u * a[:, None] + w * hgt[:, None], ankle
 
 
+def _terminal_knee_floor_deg(plan: GaitPlan, side: str, t: np.ndarray) -> np.ndarray:
+    """Least knee flexion [deg] the swing leg may have at ``t``: a parabola through the landing knee
+    at IC whose vertex (the leg's most extended instant, ``TERMINAL_KNEE_DROP_DEG`` less flexed)
+    lies ``TERMINAL_KNEE_LEAD_S`` before IC, so the knee extends, turns and is already flexing as the
+    foot lands (about 450 deg/s at IC, close to the loading rate just after it). Before the vertex
+    the parabola is ``TERMINAL_KNEE_EARLY_WIDTH`` times wider, so a knee extending onto the floor
+    slows down into its least flexion instead of locking straight; earlier than
+    ``TERMINAL_KNEE_WINDOW_S`` before IC (mid-swing, the knee flexed far more) there is no floor."""
+    c, d = plan.contacts[side], plan.dims
+    k = np.clip(np.searchsorted(c.ic_s, t, side="left"), 0, len(c.ic_s) - 1)  # the next IC
+    ic_t = c.ic_s[k]
+    centre, frame, _ = pelvis_at(plan, ic_t)
+    ankle_ic, _ = stance_foot(d, c, k, np.zeros(len(k)), plan.gait.toe_off_angle_deg)
+    dist = np.linalg.norm(ankle_ic - _hip(centre, frame, side, d), axis=-1)
+    cos_k = (dist**2 - d.thigh**2 - d.shank**2) / (2 * d.thigh * d.shank)
+    k_ic = np.degrees(np.arccos(np.clip(cos_k, -1.0, 1.0)))  # the landing knee as built (pelvis lowering included)
+    k_min = np.maximum(k_ic - TERMINAL_KNEE_DROP_DEG, 2.0)
+    u = (t - (c.ic_s[k] - TERMINAL_KNEE_LEAD_S)) / TERMINAL_KNEE_LEAD_S  # -inf..1, 1 at IC
+    floor = k_min + (k_ic - k_min) * np.where(u >= 0, u, u / TERMINAL_KNEE_EARLY_WIDTH) ** 2
+    return np.where(t >= ic_t - TERMINAL_KNEE_WINDOW_S, floor, 0.0)
+
+
+def _terminal_swing_reach(plan: GaitPlan, side: str, t: np.ndarray, hip: np.ndarray, ankle: np.ndarray,
+                          stance: np.ndarray) -> np.ndarray:
+    """Pull the swing ankle towards the hip wherever the planned path would extend the knee beyond
+    ``_terminal_knee_floor_deg``. Without this the terminal-swing path (forward reach, then
+    retraction onto the landing spot while the pelvis is still higher than at IC) asks for more
+    than a straight leg: the knee locked straight for ~40 ms and snapped to its landing flexion in
+    the last ~10 ms, an artefact no real runner shows and one that made the truth change by 8-14 deg
+    per 60 fps frame around contact. The adjusted ankle is continuous with stance at IC."""
+    d = plan.dims
+    sw = ~stance
+    if not sw.any():
+        return ankle
+    kf = np.radians(_terminal_knee_floor_deg(plan, side, t[sw]))
+    reach = np.sqrt(d.thigh**2 + d.shank**2 + 2 * d.thigh * d.shank * np.cos(kf))
+    dv = ankle[sw] - hip[sw]
+    dist = np.linalg.norm(dv, axis=-1)
+    scale = np.minimum(reach / dist, 1.0)
+    out = ankle.copy()
+    out[sw] = hip[sw] + dv * scale[:, None]
+    return out
+
+
 def _axis_rot(v: np.ndarray, axis: np.ndarray, ang: np.ndarray) -> np.ndarray:
     """Rodrigues rotation of (n,3) vectors about unit (n,3) axes by angles (n,)."""
     c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
@@ -433,6 +481,7 @@ def skeleton_at(plan: GaitPlan, t: np.ndarray) -> Skeleton:
     for side in ("left", "right"):
         hip = _hip(centre, pframe, side, d)
         ankle, theta, st = foot_at(plan, side, t)
+        ankle = _terminal_swing_reach(plan, side, t, hip, ankle, st)
         knee, ankle = _ik_knee(hip, ankle, pframe[:, :, 0], d.thigh, d.shank)
         fwd = np.stack([np.cos(theta), np.zeros_like(theta), np.sin(theta)], -1)
         up = np.stack([-np.sin(theta), np.zeros_like(theta), np.cos(theta)], -1)

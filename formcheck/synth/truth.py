@@ -246,6 +246,7 @@ def _landmarks_world(sk: Skeleton, h: float) -> np.ndarray:
 def compute_truth(stage) -> dict:
     """The truth dictionary written next to a clip (see module docstring)."""
     from formcheck import __version__
+    from formcheck.synth import SYNTH_REVISION
     from formcheck.synth.clip import ground_to_world
 
     spec, plan, cam = stage.spec, stage.plan, stage.camera
@@ -275,7 +276,7 @@ def compute_truth(stage) -> dict:
     d = plan.dims
     truth = {
         "schema": SCHEMA,
-        "generator": f"formcheck.synth {__version__}",
+        "generator": f"formcheck.synth {__version__} (revision {SYNTH_REVISION})",
         "spec": spec.to_dict(),
         "video": {"width_px": cam.width_px, "height_px": cam.height_px, "fps": r.fps,
                   "container_fps": r.file_fps, "n_frames": n, "seconds": t_end,
