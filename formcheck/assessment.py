@@ -77,6 +77,7 @@ class MetricStatus:
     confidence: float
     source_clip: str = ""
     view: str = ""
+    near_legs_both: bool = False  # side view, each leg measured as the near leg of its own clip (session)
     q25: float = NAN
     q75: float = NAN
     n: int = 0
@@ -197,7 +198,8 @@ def _rate_one(name: str, mv, spec: MetricSpec | None, speed, height) -> MetricSt
     conf = float(getattr(mv, "confidence", 0.0) or 0.0)
     extra = getattr(mv, "extra", None) or {}
     common = dict(name=name, value=float(mv.value), confidence=conf, source_clip=getattr(mv, "source", ""),
-                  view=str(extra.get("view", "")), q25=float(mv.q25), q75=float(mv.q75), n=int(mv.n))
+                  view=str(extra.get("view", "")), q25=float(mv.q25), q75=float(mv.q75), n=int(mv.n),
+                  near_legs_both=extra.get("near_legs") == "both")
     if spec is None:
         return MetricStatus(label=name.replace("_", " "), unit_label=getattr(mv, "unit", ""), decimals=2,
                             status="unrated", reason="No reference values in formcheck's knowledge base.",
@@ -309,7 +311,8 @@ def asymmetries(statuses, symptoms: Symptoms | None, knowledge: Knowledge) -> tu
     Informational by default (asymmetry did not predict injury, Malisoux 2024). Raised to "watch"
     only when the difference exceeds the metric's minimal detectable change, the symmetry index
     exceeds ``rules.asymmetry.si_pct``, the worse side is the painful side, the metric is rated, and
-    the two sides were not measured as the near and the far leg of one side view.
+    the two sides were not measured as the near and the far leg of one side view (a session with
+    side clips from both sides measures each leg as a near leg: ``session.combine_session``).
     """
     si_limit = float(knowledge.rules["asymmetry"]["si_pct"])
     pain = symptoms.pain_side if symptoms and symptoms.pain_side in ("left", "right") else None
@@ -330,7 +333,8 @@ def asymmetries(statuses, symptoms: Symptoms | None, knowledge: Knowledge) -> tu
         # one side view measures the near and the far leg with different errors (the far leg's
         # landmarks are less reliable; at contact it reads ~0.04 leg more overstride on rendered
         # runners), so a left/right difference there is never raised above "info"
-        status = "watch" if exceeds and matches and st.scored and st.view != "side" else "info"
+        one_side_view = st.view == "side" and not st.near_legs_both
+        status = "watch" if exceeds and matches and st.scored and not one_side_view else "info"
         si_txt = f", symmetry index {si:+.0f}%" if _fin(si) else ""
         text = f"Right {st.fmt(right)} vs left {st.fmt(left)} (difference {diff:+.{st.decimals}f}{si_txt}). "
         if not _fin(st.mdc):
@@ -343,7 +347,7 @@ def asymmetries(statuses, symptoms: Symptoms | None, knowledge: Knowledge) -> tu
             text += "Beyond measurement noise, but " + (
                 "no painful side was given. " if pain is None else f"not on your painful side ({pain}). ")
         text += "Asymmetry on its own is not linked with injury."
-        if st.view == "side":
+        if one_side_view:
             text += " From a side view the far leg is less reliable: confirm with a clip filmed from the other side."
         out.append(Asymmetry(st.name, st.label, left, right, diff, si, worse, bool(exceeds), matches, status, text))
     return tuple(out)

@@ -10,6 +10,17 @@ Choice per metric, in order:
    confidence, then more strides (``n``);
 2. only if no clip has a suitable view: any clip, measured first, with a caveat in ``reason``.
 Metrics unknown to the knowledge base take the measured value with the highest confidence.
+
+**Each leg from its own side.** A side view summarises the posture-at-contact metrics
+(``formcheck.metrics`` specs with ``near_leg_only``: overstride, shank angle, knee flexion, foot
+strike angle) over the near leg only. When the session has side clips filmed from both sides, so
+that the left leg is the near leg in one and the right leg in another, ``combine_session`` takes
+each leg from the clip where it was near (the best such clip by confidence, then strides). The
+combined value is the mean of the two legs' medians (each leg counts once, however many strides
+each clip had), ``q25``/``q75`` span both legs' quartiles (the lower q25 and the higher q75),
+``n`` is the sum and ``confidence`` the lower of the two; ``source`` names both clips and
+``extra["near_legs"] = "both"`` marks that left and right were both measured as near legs, so a
+left/right difference is not the near/far bias of one view (``assessment.asymmetries``).
 """
 
 from __future__ import annotations
@@ -72,8 +83,43 @@ def combine_session(clips: Sequence[Analysis | ClipMetrics], *,
     out = {}
     for name in names:
         cands = [(clip, view, m[name]) for clip, view, m in triplets if name in m]
-        out[name] = _pick(name, cands, knowledge)
+        out[name] = _near_legs_from_both_sides(name, cands) or _pick(name, cands, knowledge)
     return out
+
+
+def _one_measured_side(mv: MetricValue) -> str | None:
+    sides = [s for s in ("left", "right") if (sv := getattr(mv, s)) is not None and math.isfinite(sv.value)]
+    return sides[0] if len(sides) == 1 else None
+
+
+def _near_legs_from_both_sides(name: str, cands: list[tuple[str, str, MetricValue]]) -> MetricValue | None:
+    """The combined value of a near-leg-only metric when side clips filmed from both sides give the
+    left leg (near in one) and the right leg (near in another); None otherwise (module docstring)."""
+    from formcheck.metrics import METRICS, strike_pattern
+
+    spec = next((m for m in METRICS if m.name == name), None)
+    if spec is None or not spec.near_leg_only:
+        return None
+    best: dict[str, tuple[str, MetricValue]] = {}
+    for clip, view, mv in cands:
+        side = _one_measured_side(mv) if view == "side" else None
+        if side is None:
+            continue
+        if side not in best or (mv.confidence, mv.n) > (best[side][1].confidence, best[side][1].n):
+            best[side] = (clip, mv)
+    if set(best) != {"left", "right"}:
+        return None
+    (clip_l, mv_l), (clip_r, mv_r) = best["left"], best["right"]
+    left, right = mv_l.left, mv_r.right
+    reason = "; ".join(r for r in (f"left leg from {clip_l}, right leg from {clip_r}: each leg measured from its "
+                                   "own side (the near leg of each side view)", spec.caveat) if r)
+    extra = {**(mv_l.extra or {}), **(mv_r.extra or {}), "view": "side", "near_legs": "both"}
+    value = 0.5 * (left.value + right.value)
+    if name == "foot_strike_angle_deg":
+        extra["pattern"] = strike_pattern(value)
+    return MetricValue(name, value, mv_r.unit, q25=min(left.q25, right.q25), q75=max(left.q75, right.q75),
+                       n=left.n + right.n, confidence=min(mv_l.confidence, mv_r.confidence), left=left, right=right,
+                       reason=reason, source=f"{clip_l} + {clip_r}", extra=extra)
 
 
 def _pick(name: str, cands: list[tuple[str, str, MetricValue]], knowledge: Knowledge) -> MetricValue:

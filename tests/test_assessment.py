@@ -357,6 +357,34 @@ def test_session_front_is_fallback_and_measured_beats_unmeasured():
     assert s["pelvic_drop_deg"].source == "rear.mp4" and s["pelvic_drop_deg"].reason == "occluded"
 
 
+def test_session_takes_each_leg_from_the_side_clip_where_it_was_near():
+    """Side clips filmed from both sides: overstride/knee/shank/foot strike at contact take the left
+    leg from the clip where it was near and the right leg from the other; the value is the mean of
+    the two legs, and the left/right difference can be raised (it is not one view's near/far bias)."""
+    near_right = ("facing_right.mp4", "side", {"overstride_leg": mv("overstride_leg", 0.10, right=0.10, n=12),
+                                               "cadence_spm": mv("cadence_spm", 168.0, conf=0.9)})
+    near_left = ("facing_left.mp4", "side", {"overstride_leg": mv("overstride_leg", 0.30, left=0.30, n=8, conf=0.7),
+                                             "cadence_spm": mv("cadence_spm", 166.0, conf=0.8)})
+    for order in ([near_right, near_left], [near_left, near_right]):
+        s = combine_session(order)
+        o = s["overstride_leg"]
+        assert (o.left.value, o.right.value, o.value) == (0.30, 0.10, pytest.approx(0.20))
+        assert (o.n, o.confidence, o.q25, o.q75) == (20, 0.7, pytest.approx(-0.9), pytest.approx(1.3))  # sides: v -+ 1
+        assert o.source == "facing_left.mp4 + facing_right.mp4" and o.extra["near_legs"] == "both"
+        assert "each leg measured from its own side" in o.reason and "film the other side" not in o.reason
+        assert s["cadence_spm"].source == "facing_right.mp4"  # whole-body metrics are picked as before
+    pain = Symptoms(pain_side="left", locations=("outer_hip",))
+    asym = assess_session(combine_session([near_right, near_left]), pain).asymmetries[0]
+    assert asym.exceeds_noise and asym.matches_pain and asym.status == "watch" and "far leg" not in asym.text
+    # two clips from the same side (right near in both): nothing to combine, the better clip is used
+    s = combine_session([near_right, ("again.mp4", "side", {"overstride_leg": mv("overstride_leg", 0.12, right=0.12)})])
+    assert s["overstride_leg"].left is None and "near_legs" not in s["overstride_leg"].extra
+    # a metric that is not near-leg-only is never split across clips
+    both = combine_session([("a.mp4", "side", {"trunk_lean_deg": mv("trunk_lean_deg", 8.0, right=8.0)}),
+                            ("b.mp4", "side", {"trunk_lean_deg": mv("trunk_lean_deg", 6.0, left=6.0, conf=0.5)})])
+    assert both["trunk_lean_deg"].source == "a.mp4"
+
+
 def test_session_accepts_analysis_like_objects_and_single_clip():
     a = SimpleNamespace(meta=SimpleNamespace(path=Path("/x/run_side.mp4")), view=SimpleNamespace(name="side"),
                         runner=RunnerInfo(), metrics={"cadence_spm": mv("cadence_spm", 166.0)}, warnings=())
