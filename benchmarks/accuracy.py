@@ -16,7 +16,7 @@ real analysis path (``formcheck.analyze``) on each, and compares
 
 Usage::
 
-    python benchmarks/accuracy.py              # full grid (< 15 min on 2 cores)
+    python benchmarks/accuracy.py              # full grid, 26 clips (< 18 min on 2 cores)
     python benchmarks/accuracy.py --reduced    # 3 short clips (test suite, < 3 min)
 
 Writes ``benchmarks/results/accuracy.json`` (or ``--json PATH``). Clips are cached in
@@ -88,6 +88,13 @@ def grid(reduced: bool) -> list[Case]:
         cases.append(Case(f"{view}/slowmo_240in30", view, SynthSpec(
             gait=dev["typical"], camera=CameraParams(view=view),
             render=RenderParams(fps=240, container_fps=30, seconds=4), seed=seed)))
+    # the same runners filmed from their left side (mirror): the pose model is not mirror-symmetric,
+    # and a side view's contact posture comes from the near leg, here the left one
+    for name in ("typical", "low_cadence_overstride"):
+        seed += 1
+        cases.append(Case(f"side/{name}/60fps_facing_left", "side", SynthSpec(
+            gait=dev[name], camera=CameraParams(view="side", facing="left"), render=RenderParams(fps=60, seconds=8),
+            seed=seed)))
     return cases
 
 
