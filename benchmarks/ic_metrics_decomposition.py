@@ -176,7 +176,7 @@ def decompose(name: str, path: Path, truth: dict, runner, spec, *, unsmoothed: b
     import formcheck
     from formcheck import geometry as g
     from formcheck import metrics as mx
-    from formcheck.events import near_side
+    from formcheck.contact_sides import near_side
     from formcheck.landmarks import Landmark as L
     from formcheck.views import facing_sign
 

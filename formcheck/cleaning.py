@@ -13,7 +13,7 @@ the counts of every change land in ``CleaningReport``):
    sequence with the smoothest leg-point accelerations over the whole clip (Viterbi) plus a small
    cost per swapped frame (BlazePose flips near and far leg for single frames, mostly where the legs
    cross). Stretches that continuity cannot decide are settled at the event level by the step
-   alternation (``events.assign_contact_sides``), which ``gait.analyze_gait`` feeds back here as
+   alternation (``contact_sides.assign_contact_sides``), which ``gait.analyze_gait`` feeds back here as
    ``leg_anchors``.
 4. ``reject_outliers`` - Hampel filter on each coordinate: a point further than ``k`` scaled MADs
    from the running median (window ``outlier_window_s``) -> NaN.
@@ -140,7 +140,7 @@ def fix_leg_swaps(xy: np.ndarray, *, prior: float = 2.0, anchors: np.ndarray | N
     xy : (T, 33, 2) image landmarks [px]; NaN = missing.
     prior : cost of one swapped frame, in units of the clip's median acceleration cost.
     anchors : optional (T,) int: -1 = free, 0 = these labels are right, 1 = these labels are
-        swapped (from the step alternation at the event level, ``events.leg_label_anchors``).
+        swapped (from the step alternation at the event level, ``contact_sides.leg_label_anchors``).
 
     Returns
     -------

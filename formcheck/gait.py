@@ -26,7 +26,7 @@ Decisions (measured on the shared clips and synthetic series, see ``docs/metrics
   with one person (a warning says so). Running-specific interpretation is up
   to the assessment, which should skip clips whose ``activity`` is not ``running``.
 * Side views, left/right: the legs' labels are fixed per frame by continuity (``cleaning.fix_leg_swaps``),
-  then per contact by the step alternation L, R, L, R (``events.assign_contact_sides``: which
+  then per contact by the step alternation L, R, L, R (``contact_sides.assign_contact_sides``: which
   parity is near from the feet's landing height, the pose model's visibility and its labels; a
   "left/right uncertain" warning when they disagree); stances whose labels disagree are relabelled
   and the pose cleaned again, so per-side metrics use the right leg.
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from formcheck import contact_sides as cs
 from formcheck import events as ev
 from formcheck import geometry as g
 from formcheck import metrics as mx
@@ -246,7 +247,7 @@ def _detect_with_time_scale(xy, t, facing, leg_px, method, config, merge_lifts=T
 
 def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, passes: int = 3):
     """Side views: contacts alternate L, R, L, R. Events are detected, their sides assigned by the
-    alternation (``events.assign_contact_sides``; stances from the ``height`` method); where a stance's labels disagree, the legs are
+    alternation (``contact_sides.assign_contact_sides``; stances from the ``height`` method); where a stance's labels disagree, the legs are
     anchored to the assigned side over that stance and the pose is cleaned again (continuity decides
     between stances, ``cleaning.fix_leg_swaps``). Repeated (up to ``passes`` times) while contacts
     still change sides: cleaner labels give cleaner contacts. Returns (clean, report, contacts
@@ -260,11 +261,11 @@ def _labels_by_alternation(pose, clean, rep, view_name, facing, leg_px, config, 
         # stances cut short where a label jumped to the other leg take part too (they merge with their other half)
         cut = rejected[rejected.reason.str.startswith(("contact shorter", "no toe-off"))] if len(rejected) else rejected
         spm = _spectral(clean.xy, clean.t_s, time_scale)
-        sa = ev.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
+        sa = cs.assign_contact_sides(contacts, clean.xy, facing=facing, leg_px=leg_px, fragments=cut,
                                      step_s=60.0 / spm if np.isfinite(spm) else None,
-                                     visibility=ev.visibility_in_labels(pose.visibility, rep.leg_swapped))
+                                     visibility=cs.visibility_in_labels(pose.visibility, rep.leg_swapped))
         first = sa.relabelled if first is None else first
-        anchors = ev.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
+        anchors = cs.leg_label_anchors(sa.contacts, clean.xy, leg_px=leg_px)
         if sa.relabelled == 0 or not (anchors == 1).any():
             break
         new = np.where(anchors >= 0, anchors ^ rep.leg_swapped.astype(np.int8), -1)  # relative to the model's labels
@@ -350,7 +351,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     facing = facing_sign(xy) if view.name in ("side", "oblique") else 1.0
     if view.name in ("side", "oblique"):
         view = ViewEstimate(view.name, view.confidence, "right" if facing > 0 else "left", view.source, view.reason)
-    near = ev.near_side(facing)
+    near = cs.near_side(facing)
     leg_px = g.leg_length_px(xy[:, L[f"{near.upper()}_HIP"]], xy[:, L[f"{near.upper()}_KNEE"]], xy[:, L[f"{near.upper()}_ANKLE"]])
     method = config.events.method if config.events.method != "auto" else ev.DEFAULT_METHOD
     if view.name in ("side", "oblique"):
@@ -544,7 +545,7 @@ def _summaries(strides, view, fps, clean, caveat, runner, m_per_px, waist_ok, wa
     out: dict[str, MetricValue] = {}
     vis = float(np.nanmean(clean.visibility[:, [23, 24, 25, 26, 27, 28, 29, 30, 31, 32]])) if np.isfinite(clean.visibility).any() else 0.5
     vname = "side" if view.name == "oblique" else view.name
-    near = ev.near_side(1.0 if view.facing == "right" else -1.0) if vname == "side" else None
+    near = cs.near_side(1.0 if view.facing == "right" else -1.0) if vname == "side" else None
     for spec in mx.METRICS:
         ok_view = vname in spec.views
         col = spec.name

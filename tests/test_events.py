@@ -143,7 +143,7 @@ def test_mirrored_labels_and_visibility_are_a_stated_ambiguity():
 def test_assign_contact_sides_unit():
     import pandas as pd
 
-    from formcheck.events import assign_contact_sides, leg_label_anchors
+    from formcheck.contact_sides import assign_contact_sides, leg_label_anchors
 
     pose, truth = side_runner(fps=60, duration_s=6, noise_px=0, swap_stretches=1)
     xy = np.array(pose.xy)
@@ -178,7 +178,7 @@ def test_assign_contact_sides_cues(near_floor_px, mirror, want_evidence):
     labels, on contacts at the true times: every contact gets its true side."""
     import pandas as pd
 
-    from formcheck.events import assign_contact_sides
+    from formcheck.contact_sides import assign_contact_sides
 
     pose, truth = side_runner(fps=60, duration_s=6, noise_px=1, near_floor_px=near_floor_px)
     xy, vis = np.array(pose.xy), np.array(pose.visibility)
