@@ -17,7 +17,9 @@ The gait is built from its **events**, so contact timing is exact by constructio
    the pelvis is lowered smoothly (so the stance foot never leaves the ground).
 4. **Swing**: the ankle follows a clamped cubic spline relative to the hip (continuous position and
    velocity at TO, a downward landing velocity at IC); knees come from two-link inverse kinematics
-   with the knee pointing forward.
+   with the knee pointing forward. In terminal swing the knee may not extend beyond a floor that
+   turns 35 ms before IC and rises into the landing flexion (``_terminal_swing_reach``: the ankle is
+   pulled towards the hip, i.e. up, where the spline asks for more reach), so the knee lands flexing.
 5. **Upper body**: the spine leans forward and laterally, the thorax counter-rotates and rolls
    independently of the pelvis; arms swing opposite to the legs.
 
@@ -170,6 +172,11 @@ def stance_foot(dims: Dims, c: Contacts, k: np.ndarray, s: np.ndarray, toe_off_d
     return ankle, theta
 
 
+def _reach(dims: Dims, knee_flexion_rad: np.ndarray) -> np.ndarray:
+    """Hip-to-ankle distance of a leg whose knee is flexed by ``knee_flexion_rad`` (law of cosines)."""
+    return np.sqrt(dims.thigh**2 + dims.shank**2 + 2 * dims.thigh * dims.shank * np.cos(knee_flexion_rad))
+
+
 def _heel_x_for_overstride(dims: Dims, hip_mid_x: float, overstride_m: float, strike_rad: float) -> float:
     """Heel-contact x of the flat foot such that the heel landmark lands ``overstride`` ahead."""
     up, lf = dims.lm_above_sole, dims.foot_len
@@ -281,7 +288,7 @@ def _solve_pelvis_height(plan: GaitPlan) -> GaitPlan:
         frame = _pelvis_frame(roll, yaw)
         hip_xy = np.stack([x, y, np.zeros_like(x)], -1) + SIDE_SIGN[side] * d.hip_half * frame[:, :, 1]
         kf = np.radians(c.knee_ic_deg)
-        reach = np.sqrt(d.thigh**2 + d.shank**2 + 2 * d.thigh * d.shank * np.cos(kf))
+        reach = _reach(d, kf)
         horiz2 = (ankle[:, 0] - hip_xy[:, 0]) ** 2 + (ankle[:, 1] - hip_xy[:, 1]) ** 2
         dz = np.sqrt(np.maximum(reach**2 - horiz2, (0.5 * reach) ** 2))
         z_hip = ankle[:, 2] + dz - hip_xy[:, 2]
@@ -443,7 +450,7 @@ def _terminal_swing_reach(plan: GaitPlan, side: str, t: np.ndarray, hip: np.ndar
     if not sw.any():
         return ankle
     kf = np.radians(_terminal_knee_floor_deg(plan, side, t[sw]))
-    reach = np.sqrt(d.thigh**2 + d.shank**2 + 2 * d.thigh * d.shank * np.cos(kf))
+    reach = _reach(d, kf)
     dv = ankle[sw] - hip[sw]
     dist = np.linalg.norm(dv, axis=-1)
     scale = np.minimum(reach / dist, 1.0)
