@@ -95,9 +95,9 @@ def _one_measured_side(mv: MetricValue) -> str | None:
 def _near_legs_from_both_sides(name: str, cands: list[tuple[str, str, MetricValue]]) -> MetricValue | None:
     """The combined value of a near-leg-only metric when side clips filmed from both sides give the
     left leg (near in one) and the right leg (near in another); None otherwise (module docstring)."""
-    from formcheck.metrics import METRICS, strike_pattern
+    from formcheck.metrics import SPECS, strike_pattern
 
-    spec = next((m for m in METRICS if m.name == name), None)
+    spec = SPECS.get(name)
     if spec is None or not spec.near_leg_only:
         return None
     best: dict[str, tuple[str, MetricValue]] = {}
@@ -111,8 +111,9 @@ def _near_legs_from_both_sides(name: str, cands: list[tuple[str, str, MetricValu
         return None
     (clip_l, mv_l), (clip_r, mv_r) = best["left"], best["right"]
     left, right = mv_l.left, mv_r.right
-    reason = "; ".join(r for r in (f"left leg from {clip_l}, right leg from {clip_r}: each leg measured from its "
-                                   "own side (the near leg of each side view)", spec.caveat) if r)
+    origin = (f"left leg from {clip_l}, right leg from {clip_r}: each leg measured from its own side "
+              "(the near leg of each side view)")
+    reason = "; ".join(r for r in (origin, spec.caveat) if r)
     extra = {**(mv_l.extra or {}), **(mv_r.extra or {}), "view": "side", "near_legs": "both"}
     value = 0.5 * (left.value + right.value)
     if name == "foot_strike_angle_deg":
