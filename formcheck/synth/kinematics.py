@@ -116,6 +116,7 @@ class GaitPlan:
     lower_t_s: np.ndarray  # fine grid of the pelvis lowering that keeps stance feet reachable
     lower_m: np.ndarray
     swing: dict  # side -> list of (t_to, t_ic, CubicSpline x_rel, z, theta, y)
+    landing_knee_deg: dict | None = None  # side -> (n_contacts,) knee flexion at each IC as built (pelvis lowering included)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -217,6 +218,7 @@ def plan_gait(gait: GaitParams, body: BodyParams, seconds: float, seed: int) -> 
     plan = GaitPlan(gait, dims, v, contacts, r_ic, mids, (), np.array([-1e9, 1e9]), np.zeros(2), {})
     plan = _solve_pelvis_height(plan)
     plan = _solve_reach(plan)
+    plan = _replace(plan, landing_knee_deg={side: _landing_knee_deg(plan, side) for side in plan.contacts})
     return _build_swings(plan)
 
 
@@ -415,6 +417,18 @@ def _ik_knee(hip: np.ndarray, ankle: np.ndarray, pole: np.ndarray, l1: float, l2
     return hip + u * a[:, None] + w * hgt[:, None], ankle
 
 
+def _landing_knee_deg(plan: GaitPlan, side: str) -> np.ndarray:
+    """Knee flexion [deg] at each IC of ``side`` as built: the pelvis lowering of ``_solve_reach`` can
+    flex it beyond the requested ``knee_ic_deg``."""
+    c, d = plan.contacts[side], plan.dims
+    k = np.arange(len(c.ic_s))
+    centre, frame, _ = pelvis_at(plan, c.ic_s)
+    ankle_ic, _ = stance_foot(d, c, k, np.zeros(len(k)), plan.gait.toe_off_angle_deg)
+    dist = np.linalg.norm(ankle_ic - _hip(centre, frame, side, d), axis=-1)
+    cos_k = (dist**2 - d.thigh**2 - d.shank**2) / (2 * d.thigh * d.shank)
+    return np.degrees(np.arccos(np.clip(cos_k, -1.0, 1.0)))
+
+
 def _terminal_knee_floor_deg(plan: GaitPlan, side: str, t: np.ndarray) -> np.ndarray:
     """Least knee flexion [deg] the swing leg may have at ``t``: a parabola through the landing knee
     at IC whose vertex (the leg's most extended instant, ``TERMINAL_KNEE_DROP_DEG`` less flexed)
@@ -423,14 +437,10 @@ def _terminal_knee_floor_deg(plan: GaitPlan, side: str, t: np.ndarray) -> np.nda
     the parabola is ``TERMINAL_KNEE_EARLY_WIDTH`` times wider, so a knee extending onto the floor
     slows down into its least flexion instead of locking straight; earlier than
     ``TERMINAL_KNEE_WINDOW_S`` before IC (mid-swing, the knee flexed far more) there is no floor."""
-    c, d = plan.contacts[side], plan.dims
+    c = plan.contacts[side]
     k = np.clip(np.searchsorted(c.ic_s, t, side="left"), 0, len(c.ic_s) - 1)  # the next IC
     ic_t = c.ic_s[k]
-    centre, frame, _ = pelvis_at(plan, ic_t)
-    ankle_ic, _ = stance_foot(d, c, k, np.zeros(len(k)), plan.gait.toe_off_angle_deg)
-    dist = np.linalg.norm(ankle_ic - _hip(centre, frame, side, d), axis=-1)
-    cos_k = (dist**2 - d.thigh**2 - d.shank**2) / (2 * d.thigh * d.shank)
-    k_ic = np.degrees(np.arccos(np.clip(cos_k, -1.0, 1.0)))  # the landing knee as built (pelvis lowering included)
+    k_ic = plan.landing_knee_deg[side][k]
     k_min = np.maximum(k_ic - TERMINAL_KNEE_DROP_DEG, 2.0)
     u = (t - (c.ic_s[k] - TERMINAL_KNEE_LEAD_S)) / TERMINAL_KNEE_LEAD_S  # -inf..1, 1 at IC
     floor = k_min + (k_ic - k_min) * np.where(u >= 0, u, u / TERMINAL_KNEE_EARLY_WIDTH) ** 2
