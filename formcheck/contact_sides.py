@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from formcheck.cleaning import swap_leg_labels
-from formcheck.events import CONTACT_COLUMNS, _lowest_point
+from formcheck.events import CONTACT_COLUMNS, lowest_point
 from formcheck.landmarks import side_lm
 
 
@@ -70,7 +70,7 @@ def _stance_knee_visibility(xy: np.ndarray, visibility: np.ndarray, ic: float, t
     b = max(a + 1, b)
     if not np.isfinite(xy[a:b, :, 1]).any():
         return float("nan")
-    low = {s: -_lowest_point(xy[a:b], (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
+    low = {s: -lowest_point(xy[a:b], (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
     vl, vr = visibility[a:b, int(side_lm("knee", "left"))], visibility[a:b, int(side_lm("knee", "right"))]
     with np.errstate(all="ignore"):
         d = np.where(low["left"] > low["right"], vl - vr, np.where(low["right"] > low["left"], vr - vl, np.nan))
@@ -95,7 +95,7 @@ def _stance_floor_y(xy: np.ndarray, ic: float, tc: float) -> float:
     """Median image y [px] of the lowest foot point (heel or toe of either foot, whatever its label:
     the stance foot) over a stance window."""
     a, b = int(np.floor(ic)), int(np.ceil(tc)) + 1
-    low = -_lowest_point(xy[max(0, a):max(a + 1, b)])
+    low = -lowest_point(xy[max(0, a):max(a + 1, b)])
     return float(np.nanmedian(low)) if np.isfinite(low).any() else float("nan")
 
 
@@ -273,7 +273,7 @@ def leg_label_anchors(assigned: pd.DataFrame, xy: np.ndarray, *, leg_px: float, 
     also where two stances overlap with different verdicts."""
     n = len(xy)
     out = np.full(n, -1, dtype=np.int8)
-    y_low = {s: -_lowest_point(xy, (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
+    y_low = {s: -lowest_point(xy, (s,)) for s in ("left", "right")}  # image y of each foot's lowest point
     c = assigned.sort_values("ic")
     nxt = np.r_[c.ic.to_numpy()[1:], n]
     for r, following in zip(c.itertuples(), nxt):

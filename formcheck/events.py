@@ -451,7 +451,7 @@ def candidate_events(
         tc = _peaks(-rel_toe, distance=dist, prominence=0.3 * rng_t)
         return ic, tc
     if floor is None:
-        floor = floor_height(_lowest_point(xy), window=int(2 * period))
+        floor = floor_height(lowest_point(xy), window=int(2 * period))
     if method == "height":
         return _ic_tc_height(f, floor=floor, leg_px=leg_px, min_sep=int(0.1 * fps_hz), fps_hz=fps_hz,
                              period_frames=period if merge_lifts else None)
@@ -470,7 +470,7 @@ def candidate_events(
     raise ValueError(f"unknown event method {method!r}; valid: {', '.join(METHODS)}")
 
 
-def _lowest_point(xy: np.ndarray, sides: tuple[str, ...] = ("left", "right")) -> np.ndarray:
+def lowest_point(xy: np.ndarray, sides: tuple[str, ...] = ("left", "right")) -> np.ndarray:
     """Height (-y, px) of the lowest heel/toe point of the given feet, per frame."""
     ids = [int(side_lm(n, s)) for s in sides for n in ("heel", "foot_index")]
     with np.errstate(all="ignore"):
@@ -541,7 +541,7 @@ def detect_contacts(
     for side in ("left", "right"):
         floor = None
         if method != "zeni":  # per foot: in a side view the near foot's floor line is lower in the image
-            low = _lowest_point(xy, (side,))
+            low = lowest_point(xy, (side,))
             per = dominant_period_frames(low, lo=0.4 * fps, hi=2.0 * fps)
             floor = floor_height(low, window=int(2 * (per if np.isfinite(per) else 0.8 * fps)))
         ic, tc = candidate_events(xy, side, facing=facing, method=method, fps_hz=fps, leg_px=leg_px, floor=floor,

@@ -90,9 +90,9 @@ from formcheck.events import (
     CONTACT_COLUMNS,
     REJECTED_COLUMNS,
     _frame_to_s,
-    _lowest_point,
     _peaks,
     dominant_period_frames,
+    lowest_point,
 )
 from formcheck.landmarks import Landmark
 
@@ -120,7 +120,7 @@ def _fill(x: np.ndarray) -> np.ndarray:
 
 def _lowest(xy: np.ndarray, side: str) -> np.ndarray:
     """Image y [px] of one foot's lowest point (heel or toe), NaN where both are missing."""
-    return -_lowest_point(xy, (side,))
+    return -lowest_point(xy, (side,))
 
 
 def _empty() -> tuple[pd.DataFrame, pd.DataFrame]:
