@@ -88,8 +88,9 @@ def grid(reduced: bool) -> list[Case]:
         cases.append(Case(f"{view}/slowmo_240in30", view, SynthSpec(
             gait=dev["typical"], camera=CameraParams(view=view),
             render=RenderParams(fps=240, container_fps=30, seconds=4), seed=seed)))
-    # the same runners filmed from their left side (mirror): the pose model is not mirror-symmetric,
-    # and a side view's contact posture comes from the near leg, here the left one
+    # the same runners filmed from their left side: the light is fixed to the camera (so they are lit
+    # from the front), the pose model is not mirror-symmetric, and a side view's contact posture comes
+    # from the near leg, here the left one
     for name in ("typical", "low_cadence_overstride"):
         seed += 1
         cases.append(Case(f"side/{name}/60fps_facing_left", "side", SynthSpec(
