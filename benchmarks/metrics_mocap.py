@@ -1,0 +1,177 @@
+"""Side-view metrics against treadmill mocap with force-plate contacts (RBDS001 T25, 2.5 m/s).
+
+``events_mocap.py`` checks the events alone; this runs the whole pure core (``formcheck.analyze_pose``:
+cleaning, view, events, contact sides, strides, metrics, summaries) on the same virtual side camera
+(markers -> BlazePose-like points, ``landmarks_3d_static``; pinhole 3.5 m to the runner's left, left
+leg near; 60 and 120 fps; 3 px landmark noise, 1.5x on the far leg) and compares every side-view
+metric with its value on the 3D points at the force-plate events:
+
+* timing (``cadence_spm``, ``step_time_s``, ``stride_time_s``, ``contact_time_s``,
+  ``flight_time_s``, ``duty_factor``): Fy 30/200 N contacts (``grf_contacts``), each assigned to the
+  foot lower at mid-stance; per side, a step and its flight belong to the foot that lands;
+* ``stride_length_m``: belt speed (2.5 m/s, the trial's) x stride time, as the analysis is told the
+  speed;
+* at each true IC (near = left leg, the one the near-leg-only metrics report): ``overstride_leg`` /
+  ``overstride_cm`` (heel ahead of the hip-joint-centre midpoint along the belt, / the standing hip
+  height from the static trial), ``shank_angle_ic_deg`` and the sagittal foot angle (heel and toe
+  tip at sole level, so the flat foot is ~0 and ``foot_strike_angle_deg`` is the angle at IC),
+  ``knee_flexion_ic_deg`` (3D hip-knee-ankle angle, as the synthetic truth);
+* at each true TO: ``thigh_extension_to_deg`` (hip midpoint -> knee from vertical, sagittal);
+* per stride: ``vertical_oscillation_cm`` (range of the hip midpoint height).
+
+Truth summaries are means over the contacts (as ``formcheck.synth.truth``); the analysis reports
+medians. Trunk lean is not checked: the trial has no trunk markers (the shoulders are placed above
+the pelvis). What this measures is the pipeline on real running kinematics with clean, noisy
+landmarks; the pose model's own error is measured on the rendered clips (``accuracy.py``,
+``ic_metrics_decomposition.py``).
+
+Run: ``python benchmarks/metrics_mocap.py [--data DIR] [--seeds N] [--json PATH]`` (about 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from events_mocap import DATA, MARKER_HZ, grf_contacts, landmarks_3d_static, load_markers, project_side, synth_pose  # noqa: E402
+
+from formcheck.geometry import joint_flexion_deg  # noqa: E402
+from formcheck.landmarks import Landmark as L  # noqa: E402
+
+BELT_MPS = 2.5  # T25: 2.5 m/s
+HEIGHT_M = 1.81  # BMCRIC_RBDSinfo.txt, subject 1
+NEAR = "left"  # the virtual camera is on the runner's left
+X, Y = 0, 1  # lab axes: X forward, Y up
+
+
+def _pt(p3: np.ndarray, name: str, side: str | None = None) -> np.ndarray:
+    return p3[:, int(L[f"{side.upper()}_{name}" if side else name])]
+
+
+def _at(a: np.ndarray, t_s: float) -> np.ndarray:
+    """(…) value of a 150 Hz series linearly interpolated at ``t_s``."""
+    f = t_s * MARKER_HZ
+    i = int(np.clip(np.floor(f), 0, len(a) - 2))
+    w = f - i
+    return (1 - w) * a[i] + w * a[i + 1]
+
+
+def truth_contacts(p3: np.ndarray, grf: pd.DataFrame) -> pd.DataFrame:
+    """Force-plate contacts with the foot that made each (lower heel at mid-stance)."""
+    heel_l, heel_r = _pt(p3, "HEEL", "left")[:, Y], _pt(p3, "HEEL", "right")[:, Y]
+    side = ["left" if _at(heel_l, m) < _at(heel_r, m) else "right" for m in (grf.ic_s + grf.tc_s) / 2]
+    return grf.assign(side=side).sort_values("ic_s").reset_index(drop=True)
+
+
+def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float) -> dict[str, dict[str, float]]:
+    """{metric: {"value", "left", "right"}} on the 3D points at the force-plate events (means);
+    ``hip_height_m`` = standing hip-joint-centre height, the leg length of ``overstride_leg``."""
+    per: dict[str, dict[str, list[float]]] = {}
+
+    def add(name, side, v):
+        per.setdefault(name, {"left": [], "right": []})[side].append(float(v))
+
+    hip_mid = 0.5 * (_pt(p3, "HIP", "left") + _pt(p3, "HIP", "right"))
+    for r in c.itertuples():
+        s = r.side
+        nxt_same = c[(c.side == s) & (c.ic_s > r.ic_s)]
+        prev_other = c[(c.side != s) & (c.ic_s < r.ic_s)]
+        add("contact_time_s", s, r.tc_s - r.ic_s)
+        if len(prev_other):
+            add("step_time_s", s, r.ic_s - prev_other.ic_s.iloc[-1])
+            add("flight_time_s", s, r.ic_s - prev_other.tc_s.iloc[-1])
+        if len(nxt_same):
+            stride = nxt_same.ic_s.iloc[0] - r.ic_s
+            if stride < 1.2:
+                add("stride_time_s", s, stride)
+                add("duty_factor", s, (r.tc_s - r.ic_s) / stride)
+                add("stride_length_m", s, BELT_MPS * stride)
+                seg = hip_mid[int(round(r.ic_s * MARKER_HZ)):int(round(nxt_same.ic_s.iloc[0] * MARKER_HZ)) + 1, Y]
+                add("vertical_oscillation_cm", s, (np.nanmax(seg) - np.nanmin(seg)) / 10.0)
+        hm = _at(hip_mid, r.ic_s)
+        heel, toe = _at(_pt(p3, "HEEL", s), r.ic_s), _at(_pt(p3, "FOOT_INDEX", s), r.ic_s)
+        knee, ankle, hip = (_at(_pt(p3, n, s), r.ic_s) for n in ("KNEE", "ANKLE", "HIP"))
+        add("overstride_cm", s, (heel[X] - hm[X]) / 10.0)
+        add("overstride_leg", s, (heel[X] - hm[X]) / 1000.0 / hip_height_m)
+        add("shank_angle_ic_deg", s, np.degrees(np.arctan2(ankle[X] - knee[X], knee[Y] - ankle[Y])))
+        add("knee_flexion_ic_deg", s, joint_flexion_deg(hip, knee, ankle))
+        add("foot_strike_angle_deg", s, np.degrees(np.arctan2(toe[Y] - heel[Y], toe[X] - heel[X])))
+        hm_to, knee_to = _at(hip_mid, r.tc_s), _at(_pt(p3, "KNEE", s), r.tc_s)
+        add("thigh_extension_to_deg", s, -np.degrees(np.arctan2(knee_to[X] - hm_to[X], hm_to[Y] - knee_to[Y])))
+    out = {}
+    for name, d in per.items():
+        lv, rv = np.array(d["left"]), np.array(d["right"])
+        out[name] = {"value": float(np.mean(np.concatenate([lv, rv]))), "left": float(np.mean(lv)), "right": float(np.mean(rv))}
+    steps = np.concatenate([per["step_time_s"]["left"], per["step_time_s"]["right"]])
+    out["cadence_spm"] = {"value": 60.0 / float(np.mean(steps)),  # per side: 120 / stride time, as METRICS
+                          "left": 120.0 / float(np.mean(per["stride_time_s"]["left"])),
+                          "right": 120.0 / float(np.mean(per["stride_time_s"]["right"]))}
+    return out
+
+
+def static_hip_height_m(data: Path) -> float:
+    """Standing hip-joint-centre height [m] (Harrington regression on the static trial)."""
+    st = pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t")
+    p = landmarks_3d_static(st, st)
+    return float(np.nanmedian(0.5 * (_pt(p, "HIP", "left")[:, Y] + _pt(p, "HIP", "right")[:, Y]))) / 1000.0
+
+
+def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0)) -> tuple[pd.DataFrame, dict]:
+    import formcheck
+    from formcheck.types import RunnerInfo
+
+    df = load_markers(data)
+    p3 = landmarks_3d_static(df, pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t"))
+    contacts = truth_contacts(p3, grf_contacts(data))
+    hip_h = static_hip_height_m(data)
+    truth = truth_metrics(p3, contacts, hip_height_m=hip_h)
+    xy150 = project_side(p3)
+    runner = RunnerInfo(view="side", height_m=HEIGHT_M, treadmill_speed_mps=BELT_MPS)
+    rows = []
+    for fps in fps_list:
+        for seed in range(seeds):
+            a = formcheck.analyze_pose(synth_pose(xy150, fps, noise_px=3.0, seed=seed), runner)
+            for name, tv in truth.items():
+                m = a.metrics.get(name)
+                if m is None:
+                    continue
+                for part in ("value", "left", "right"):
+                    est = m.value if part == "value" else getattr(getattr(m, part, None), "value", np.nan)
+                    rows.append({"fps": fps, "seed": seed, "metric": name, "part": part, "estimate": float(est),
+                                 "truth": tv[part], "error": float(est) - tv[part],
+                                 "confidence": float(m.confidence)})
+    res = pd.DataFrame(rows)
+    return res, {"truth": truth, "contacts": len(contacts), "static_hip_height_m": hip_h}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--json", type=Path, default=Path(__file__).resolve().parent / "results" / "metrics_mocap.json")
+    args = ap.parse_args(argv)
+    res, info = run(args.data, seeds=args.seeds)
+    tab = (res.groupby(["metric", "part", "fps"]).agg(estimate=("estimate", "mean"), truth=("truth", "first"),
+                                                    error=("error", "mean"), conf=("confidence", "mean"))
+           .unstack("fps"))
+    pd.set_option("display.width", 200)
+    pd.set_option("display.float_format", lambda v: f"{v:9.3f}")
+    print(f"RBDS001 T25, {info['contacts']} force-plate contacts; estimate = analysis (mean over {args.seeds} noise seeds)")
+    print(tab.to_string())
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    out = {"info": info, "rows": res.groupby(["metric", "part", "fps"]).agg(
+        estimate=("estimate", "mean"), truth=("truth", "first"), error=("error", "mean")).reset_index().to_dict("records")}
+    args.json.write_text(json.dumps(out, indent=1, default=float))
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
