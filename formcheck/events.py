@@ -590,7 +590,12 @@ def cadence_spm_from_strides(stride_time_s: np.ndarray, *, k_mad: float = CADENC
 
 
 def build_strides(contacts: pd.DataFrame, *, max_stride_time_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per stride (IC to next IC of the same foot) with step time to the other foot's IC.
+    """One row per stride (IC to next IC of the same foot) and the step that ends it.
+
+    Per side, a step belongs to the foot that lands at its end, as in clinical gait analysis (a left
+    step runs from the right IC to the left IC): ``step_time_s`` is the other foot's IC inside the
+    stride to this foot's next IC, and ``flight_time_s`` the other foot's toe-off to that IC.
+    ``contact_time_s`` is this foot's stance that starts the stride.
 
     Returns (strides, rejected) where rejected strides carry a ``reason`` (too long = a missed or
     rejected contact in between; no contralateral contact inside = left/right confusion).
@@ -612,8 +617,8 @@ def build_strides(contacts: pd.DataFrame, *, max_stride_time_s: float) -> tuple[
                 row["reason"] = f"{len(between)} contacts of the other foot inside the stride (expected 1)"
             else:
                 o = between.iloc[0]
-                row["step_time_s"] = o.ic_s - a.ic_s  # this foot's IC to the other foot's IC
-                row["flight_time_s"] = o.ic_s - a.tc_s
+                row["step_time_s"] = b.ic_s - o.ic_s  # the step this foot lands at the end of the stride
+                row["flight_time_s"] = b.ic_s - o.tc_s
                 row["other_ic_s"] = o.ic_s
                 rows.append(row)
                 continue

@@ -37,10 +37,11 @@ class MetricSpec:
 
 SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", "oblique")
 # Measured on rendered side-view runners with exact truth (benchmarks/ic_metrics_decomposition.py,
-# docs/metrics.md "Limits at initial contact"). Around IC the knee flexes 350-500 deg/s and the stance
-# heel moves back at the belt/running speed, so both values also move with every frame of IC error.
+# docs/metrics.md "Limits at initial contact"). Around IC the rendered knee flexes 350-500 deg/s (a real
+# treadmill runner, benchmarks/metrics_mocap.py: ~200 deg/s) and the stance heel moves back at the
+# belt/running speed, so both values also move with every frame of IC error.
 KNEE_IC_CAVEAT = ("low confidence: the pose model reads the near knee at contact straighter than it is (rendered "
-                  "runners: ~10 deg at the exact contact, the far knee within 1 deg), and the angle changes 6-9 deg "
+                  "runners: ~10 deg at the exact contact, the far knee within 1 deg), and the angle changes 3-9 deg "
                   "per frame at 60 fps around contact")
 SHANK_IC_CAVEAT = ("low confidence: the pose model's shank at contact reads more inclined than it is (rendered runners: "
                    "+2 deg on the far leg, +7 deg on the near leg at the exact contact)")
@@ -50,12 +51,12 @@ OVERSTRIDE_CAVEAT = ("caveat: the heel moves ~5 cm per frame at 60 fps around co
                      "timing error shifts overstride by ~0.05 leg; the far leg reads ~0.04 leg high (rendered runners)")
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("cadence_spm", "steps/min", ANY, "steps per minute = 120 / stride time (IC to next IC of the same foot)"),
-    MetricSpec("step_time_s", "s", ANY, "IC of one foot to the next IC of the other foot"),
+    MetricSpec("step_time_s", "s", ANY, "IC of one foot to the next IC of the other foot; per side, the step that foot lands (left: right IC to left IC)"),
     MetricSpec("stride_time_s", "s", ANY, "IC to the next IC of the same foot"),
     MetricSpec("contact_time_s", "s", SIDE, "IC to toe-off of the same foot (approximate below 100 fps)", timing=True),
-    MetricSpec("flight_time_s", "s", SIDE, "toe-off of one foot to IC of the other foot", timing=True),
+    MetricSpec("flight_time_s", "s", SIDE, "toe-off of one foot to IC of the other foot; per side, the flight that foot lands from", timing=True),
     MetricSpec("duty_factor", "1", SIDE, "contact time / stride time (running < 0.5)", timing=True),
-    MetricSpec("step_length_m", "m", SIDE, "treadmill: belt speed x step time; overground: pelvis travel between ICs, scaled by height"),
+    MetricSpec("step_length_m", "m", SIDE, "treadmill: belt speed x step time; overground: pelvis travel between ICs, scaled by height; per side, the step that foot lands"),
     MetricSpec("stride_length_m", "m", SIDE, "treadmill: belt speed x stride time; overground: pelvis travel over a stride, scaled by height"),
     MetricSpec("overstride_cm", "cm", SIDE, "horizontal heel-to-hip-midpoint distance at IC", "+ heel ahead of the hips",
                caveat=OVERSTRIDE_CAVEAT, near_leg_only=True),
@@ -131,7 +132,7 @@ def side_stride_metrics(
             d["stride_length_m"] = treadmill_speed_mps * r.stride_time_s
         else:
             h0, h1, h2 = hip_ic, _mid(_at(xy, t_s, r.other_ic_s), "hip"), _mid(_at(xy, t_s, r.end_s), "hip")
-            d["step_length_m"] = abs(h1[0] - h0[0]) * m_per_px
+            d["step_length_m"] = abs(h2[0] - h1[0]) * m_per_px  # the step this foot lands
             d["stride_length_m"] = abs(h2[0] - h0[0]) * m_per_px
         out.append(d)
     return pd.DataFrame(out, index=strides.index)

@@ -259,3 +259,27 @@ def test_cadence_from_strides_cancels_event_jitter():
     assert abs(cadence_spm_from_strides(with_outliers) - 160.0) <= 0.2
     assert abs(cadence_spm_from_strides(st, k_mad=10) - 120.0 / ((ic[-1] - ic[0]) / 39)) <= 1e-6  # telescoped
     assert np.isnan(cadence_spm_from_strides(np.array([])))
+
+
+def test_steps_belong_to_the_landing_foot():
+    """A limping rhythm (left steps 0.40 s, right steps 0.30 s): per side, step and flight time are
+    those of the step the foot lands, as in clinical gait analysis (left step = right IC -> left IC)."""
+    import pandas as pd
+
+    from formcheck.events import build_strides
+
+    rows, t, side = [], 0.0, "left"
+    for _ in range(8):
+        rows.append({"side": side, "ic_s": t, "tc_s": t + 0.2, "contact_time_s": 0.2})
+        side = "right" if side == "left" else "left"
+        t += 0.30 if side == "right" else 0.40  # the step just taken lands this foot
+    c = pd.DataFrame(rows)
+    c["ic"], c["tc"] = (c.ic_s * 100).round().astype(int), (c.tc_s * 100).round().astype(int)
+    strides, rejected = build_strides(c, max_stride_time_s=1.5)
+    assert len(rejected) == 0 and len(strides) == 6
+    by = strides.groupby("side")
+    assert by.step_time_s.median()["left"] == pytest.approx(0.40)
+    assert by.step_time_s.median()["right"] == pytest.approx(0.30)
+    assert by.flight_time_s.median()["left"] == pytest.approx(0.20)
+    assert by.flight_time_s.median()["right"] == pytest.approx(0.10)
+    assert strides.stride_time_s.to_numpy() == pytest.approx(np.full(6, 0.70))
