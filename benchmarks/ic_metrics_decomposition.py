@@ -32,6 +32,7 @@ first time, then cached); ``--model heavy`` uses the larger BlazePose (about 3x 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -146,7 +147,7 @@ def unsmoothed_pose(path: Path, runner, work: Path, model: str = "full"):
     In VIDEO mode MediaPipe smooths the landmarks with a causal one-euro filter driven by the frame
     timestamps, which delays fast-moving landmarks by 10-20 ms. Feeding timestamps 100 s apart
     makes the filter pass every frame through unchanged while keeping the tracking (the region of
-    interest from the previous frame). Cached as ``<clip>.unsmoothed-<model>.npy`` in ``work``.
+    interest from the previous frame). Cached as ``<clip>-<content hash>.unsmoothed-<model>.npy`` in ``work``.
     """
     import dataclasses
 
@@ -156,7 +157,8 @@ def unsmoothed_pose(path: Path, runner, work: Path, model: str = "full"):
     from formcheck.video import iter_frames
 
     pose, _, _ = estimate(path, runner)
-    cache = work / f"{path.stem}.unsmoothed-{model}.npy"
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:12]  # the sample's name outlives re-renders
+    cache = work / f"{path.stem}-{digest}.unsmoothed-{model}.npy"
     if cache.exists():
         xy = np.load(cache)
     else:
