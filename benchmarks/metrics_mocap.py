@@ -19,6 +19,11 @@ metric with its value on the 3D points at the force-plate events:
 * at each true TO: ``thigh_extension_to_deg`` (hip midpoint -> knee from vertical, sagittal);
 * per stride: ``vertical_oscillation_cm`` (range of the hip midpoint height).
 
+It also prints how the knee and the toe move around the events on this real runner and on the
+renderer's exact skeleton (``RENDERED_CASES``): the knee's least flexion before IC and its rate at IC,
+the knee's peak extension relative to TO and the toe's first rise after TO. Those set how much a
+landmark lag or an event error costs on each.
+
 Truth summaries are means over the contacts (as ``formcheck.synth.truth``); the analysis reports
 medians. Trunk lean is not checked: the trial has no trunk markers (the shoulders are placed above
 the pelvis). What this measures is the pipeline on real running kinematics with clean, noisy
@@ -49,6 +54,7 @@ BELT_MPS = 2.5  # T25: 2.5 m/s
 HEIGHT_M = 1.81  # BMCRIC_RBDSinfo.txt, subject 1
 NEAR = "left"  # the virtual camera is on the runner's left
 X, Y = 0, 1  # lab axes: X forward, Y up
+RENDERED_CASES = ("side/typical/60fps", "side/low_cadence_overstride/60fps")  # compared around the events
 
 
 def _pt(p3: np.ndarray, name: str, side: str | None = None) -> np.ndarray:
@@ -116,6 +122,52 @@ def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float) -> di
     return out
 
 
+def _event_kinematics(knee_at, toe_z_at, ic_s, tc_s) -> dict[str, float]:
+    """Knee and toe around one contact, from callables of time (knee flexion [deg], toe height [m])."""
+    t = np.arange(-0.060, 0.0005, 0.001)
+    k = knee_at(ic_s + t)
+    j = int(np.argmin(k))
+    k_ic = float(k[-1])
+    t2 = np.arange(-0.100, 0.0305, 0.001)
+    k2 = knee_at(tc_s + t2)
+    return {"least_flexion_before_ic_ms": -1000 * float(t[j]), "rise_to_ic_deg": k_ic - float(k[j]),
+            "rate_at_ic_deg_s": float((knee_at(np.array([ic_s + 0.002]))[0] - knee_at(np.array([ic_s - 0.002]))[0]) / 0.004),
+            "flexion_13ms_after_ic_deg": float(knee_at(np.array([ic_s + 0.013]))[0]) - k_ic,
+            "knee_peak_extension_vs_to_ms": 1000 * float(t2[int(np.argmin(k2))]),
+            "toe_rise_13ms_after_to_mm": 1000 * float(toe_z_at(np.array([tc_s + 0.013]))[0] - toe_z_at(np.array([tc_s]))[0])}
+
+
+def kinematics_around_events(p3: np.ndarray, c: pd.DataFrame) -> dict[str, float]:
+    """Medians over the trial's contacts of ``_event_kinematics`` (3D knee angle, toe tip height)."""
+    t150 = np.arange(len(p3)) / MARKER_HZ
+    rows = []
+    for r in c.itertuples():
+        if r.ic_s < 0.2 or r.tc_s > t150[-1] - 0.2:
+            continue
+        H, K, A = (_pt(p3, n, r.side) for n in ("HIP", "KNEE", "ANKLE"))
+        flex = joint_flexion_deg(H, K, A)
+        toe = _pt(p3, "FOOT_INDEX", r.side)[:, Y] / 1000.0
+        rows.append(_event_kinematics(lambda t: np.interp(t, t150, flex), lambda t: np.interp(t, t150, toe), r.ic_s, r.tc_s))
+    return pd.DataFrame(rows).median().to_dict()
+
+
+def renderer_kinematics_around_events(case_name: str) -> dict[str, float]:
+    """The same on the renderer's exact skeleton (``formcheck.synth``) of an accuracy-grid case."""
+    from accuracy import grid
+
+    from formcheck.synth.kinematics import plan_gait, skeleton_at
+    from formcheck.synth.truth import _knee_flexion
+
+    spec = {c.name: c for c in grid(False)}[case_name].spec
+    plan = plan_gait(spec.gait, spec.body, spec.render.seconds, spec.seed)
+    rows = []
+    for side, c in plan.contacts.items():
+        for ic, tc in zip(c.ic_s[2:-3], c.to_s[2:-3]):
+            rows.append(_event_kinematics(lambda t, s=side: _knee_flexion(skeleton_at(plan, t), s),
+                                          lambda t, s=side: skeleton_at(plan, t).points[f"foot_index_{s}"][:, 2], ic, tc))
+    return pd.DataFrame(rows).median().to_dict()
+
+
 def static_hip_height_m(data: Path) -> float:
     """Standing hip-joint-centre height [m] (Harrington regression on the static trial)."""
     st = pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t")
@@ -148,7 +200,8 @@ def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0)) -> tuple[pd.DataF
                                  "truth": tv[part], "error": float(est) - tv[part],
                                  "confidence": float(m.confidence)})
     res = pd.DataFrame(rows)
-    return res, {"truth": truth, "contacts": len(contacts), "static_hip_height_m": hip_h}
+    return res, {"truth": truth, "contacts": len(contacts), "static_hip_height_m": hip_h,
+                 "kinematics_around_events": kinematics_around_events(p3, contacts)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     pd.set_option("display.float_format", lambda v: f"{v:9.3f}")
     print(f"RBDS001 T25, {info['contacts']} force-plate contacts; estimate = analysis (mean over {args.seeds} noise seeds)")
     print(tab.to_string())
+    kin = {"mocap RBDS001 T25": info["kinematics_around_events"]}
+    for case in RENDERED_CASES:
+        kin[f"rendered {case}"] = renderer_kinematics_around_events(case)
+    print("\nknee and toe around the events (medians over contacts; rendered = the renderer's exact skeleton)")
+    print(pd.DataFrame(kin).to_string(float_format=lambda v: f"{v:8.1f}"))
+    info["kinematics_around_events"] = kin
     args.json.parent.mkdir(parents=True, exist_ok=True)
     out = {"info": info, "rows": res.groupby(["metric", "part", "fps"]).agg(
         estimate=("estimate", "mean"), truth=("truth", "first"), error=("error", "mean")).reset_index().to_dict("records")}

@@ -38,7 +38,7 @@ class MetricSpec:
 SIDE, REAR_FRONT, ANY = ("side",), ("rear", "front"), ("side", "rear", "front", "oblique")
 # Measured on rendered side-view runners with exact truth (benchmarks/ic_metrics_decomposition.py,
 # docs/metrics.md "Limits at initial contact"). Around IC the rendered knee flexes 350-500 deg/s (a real
-# treadmill runner, benchmarks/metrics_mocap.py: ~200 deg/s) and the stance heel moves back at the
+# treadmill runner, benchmarks/metrics_mocap.py: ~180 deg/s) and the stance heel moves back at the
 # belt/running speed, so both values also move with every frame of IC error.
 KNEE_IC_CAVEAT = ("low confidence: the pose model reads the near knee at contact straighter than it is (rendered "
                   "runners: ~10 deg at the exact contact, the far knee within 1 deg), and the angle changes 3-9 deg "
