@@ -45,10 +45,18 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from events_mocap import DATA, MARKER_HZ, grf_contacts, landmarks_3d_static, load_markers, project_side, synth_pose  # noqa: E402
+from events_mocap import (
+    DATA,
+    MARKER_HZ,
+    grf_contacts,
+    landmarks_3d_static,
+    load_markers,
+    project_side,
+    synth_pose,
+)
 
-from formcheck.geometry import joint_flexion_deg  # noqa: E402
-from formcheck.landmarks import Landmark as L  # noqa: E402
+from formcheck.geometry import joint_flexion_deg
+from formcheck.landmarks import Landmark as L
 
 BELT_MPS = 2.5  # T25: 2.5 m/s
 HEIGHT_M = 1.81  # BMCRIC_RBDSinfo.txt, subject 1
@@ -99,7 +107,7 @@ def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float) -> di
                 add("stride_time_s", s, stride)
                 add("duty_factor", s, (r.tc_s - r.ic_s) / stride)
                 add("stride_length_m", s, BELT_MPS * stride)
-                seg = hip_mid[int(round(r.ic_s * MARKER_HZ)):int(round(nxt_same.ic_s.iloc[0] * MARKER_HZ)) + 1, Y]
+                seg = hip_mid[round(r.ic_s * MARKER_HZ):round(nxt_same.ic_s.iloc[0] * MARKER_HZ) + 1, Y]
                 add("vertical_oscillation_cm", s, (np.nanmax(seg) - np.nanmin(seg)) / 10.0)
         hm = _at(hip_mid, r.ic_s)
         heel, toe = _at(_pt(p3, "HEEL", s), r.ic_s), _at(_pt(p3, "FOOT_INDEX", s), r.ic_s)
@@ -147,7 +155,7 @@ def kinematics_around_events(p3: np.ndarray, c: pd.DataFrame) -> dict[str, float
         H, K, A = (_pt(p3, n, r.side) for n in ("HIP", "KNEE", "ANKLE"))
         flex = joint_flexion_deg(H, K, A)
         toe = _pt(p3, "FOOT_INDEX", r.side)[:, Y] / 1000.0
-        rows.append(_event_kinematics(lambda t: np.interp(t, t150, flex), lambda t: np.interp(t, t150, toe), r.ic_s, r.tc_s))
+        rows.append(_event_kinematics(lambda t, f=flex: np.interp(t, t150, f), lambda t, z=toe: np.interp(t, t150, z), r.ic_s, r.tc_s))
     return pd.DataFrame(rows).median().to_dict()
 
 
