@@ -101,11 +101,12 @@ the landing point moved the rendered IC from ~1 frame late to +0.1 frame (BlazeP
 IC -20 ms and TO +20 ms for both feet and both facings (old and new estimators alike): the
 rendered heel decelerates into the floor (3.5 -> 2.2 px/frame over its last frames, touching at
 the true IC), so both early IC bounds fire ~1.2 frames early, and the toe creeps off the floor, so
-the TO extrapolation lands ~1.2 frames late. A real foot does not creep: on the mocap trial the toe
-tip rises 12 mm in the first 13 ms after the force-plate TO (rendered: 1-2 mm) and the knee is most
-extended 5 ms after TO (rendered: 36-56 ms before it, which is why the knee TO comes early there;
-``benchmarks/metrics_mocap.py`` prints both), so the rendered side TO misses are the renderer's
-push-off as much as the pose model's. On BlazePose's landmarks the right leg's events come
+the TO extrapolation lands ~1.2 frames late. The mocap trial pushes off differently: its knee is
+most extended 5 ms after the force-plate TO (rendered: 36-56 ms before it, which is why the knee TO
+comes early there), and its toe point rises 12 mm in the first 13 ms after TO (rendered: 1-2 mm;
+that point is carried level with the ball of the foot in push-off, so this is partly the marker
+mapping's); ``benchmarks/metrics_mocap.py`` prints both. So the rendered side TO misses are the
+renderer's push-off as much as the pose model's. On BlazePose's landmarks the right leg's events come
 ~30 ms and the left leg's 0-17 ms later than that, whichever way the runner faces, so the
 facing-left clip's -17 ms (its near leg is the left) and the facing-right clip's near-leg +12 ms
 are a per-leg offset of the pose model on these rendered legs (plus the soft landing), not of the
