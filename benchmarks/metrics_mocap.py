@@ -1,4 +1,4 @@
-"""Side-view metrics against treadmill mocap with force-plate contacts (RBDS001 T25, 2.5 m/s).
+"""Side-view metrics against treadmill mocap with force-plate contacts (RBDS001 T25 and T35, 2.5 and 3.5 m/s).
 
 ``events_mocap.py`` checks the events alone; this runs the whole pure core (``formcheck.analyze_pose``:
 cleaning, view, events, contact sides, strides, metrics, summaries) on the same virtual side camera
@@ -7,10 +7,10 @@ leg near; 60 and 120 fps; 3 px landmark noise, 1.5x on the far leg) and compares
 metric with its value on the 3D points at the force-plate events:
 
 * timing (``cadence_spm``, ``step_time_s``, ``stride_time_s``, ``contact_time_s``,
-  ``flight_time_s``, ``duty_factor``): Fy 30/200 N contacts (``grf_contacts``), each assigned to the
-  foot lower at mid-stance; per side, a step and its flight belong to the foot that lands;
-* ``stride_length_m``: belt speed (2.5 m/s, the trial's) x stride time, as the analysis is told the
-  speed;
+  ``flight_time_s``, ``duty_factor``): force-plate contacts (``events_mocap.TRIALS``: T25 Fy 30/200
+  N, T35 the same fractions of its unscaled channel's stance peak), each assigned to the foot lower
+  at mid-stance; per side, a step and its flight belong to the foot that lands;
+* ``stride_length_m``: belt speed (the trial's) x stride time, as the analysis is told the speed;
 * at each true IC (near = left leg, the one the near-leg-only metrics report): ``overstride_leg`` /
   ``overstride_cm`` (heel ahead of the hip-joint-centre midpoint along the belt, / the standing hip
   height from the static trial), ``shank_angle_ic_deg`` and the sagittal foot angle (heel and toe
@@ -48,9 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from events_mocap import (
     DATA,
     MARKER_HZ,
-    grf_contacts,
+    TRIALS,
     landmarks_3d_static,
-    load_markers,
     project_side,
     synth_pose,
 )
@@ -58,7 +57,6 @@ from events_mocap import (
 from formcheck.geometry import joint_flexion_deg
 from formcheck.landmarks import Landmark as L
 
-BELT_MPS = 2.5  # T25: 2.5 m/s
 HEIGHT_M = 1.81  # BMCRIC_RBDSinfo.txt, subject 1
 NEAR = "left"  # the virtual camera is on the runner's left
 X, Y = 0, 1  # lab axes: X forward, Y up
@@ -84,7 +82,7 @@ def truth_contacts(p3: np.ndarray, grf: pd.DataFrame) -> pd.DataFrame:
     return grf.assign(side=side).sort_values("ic_s").reset_index(drop=True)
 
 
-def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float) -> dict[str, dict[str, float]]:
+def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float, belt_mps: float) -> dict[str, dict[str, float]]:
     """{metric: {"value", "left", "right"}} on the 3D points at the force-plate events (means);
     ``hip_height_m`` = standing hip-joint-centre height, the leg length of ``overstride_leg``."""
     per: dict[str, dict[str, list[float]]] = {}
@@ -106,7 +104,7 @@ def truth_metrics(p3: np.ndarray, c: pd.DataFrame, *, hip_height_m: float) -> di
             if stride < 1.2:
                 add("stride_time_s", s, stride)
                 add("duty_factor", s, (r.tc_s - r.ic_s) / stride)
-                add("stride_length_m", s, BELT_MPS * stride)
+                add("stride_length_m", s, belt_mps * stride)
                 seg = hip_mid[round(r.ic_s * MARKER_HZ):round(nxt_same.ic_s.iloc[0] * MARKER_HZ) + 1, Y]
                 add("vertical_oscillation_cm", s, (np.nanmax(seg) - np.nanmin(seg)) / 10.0)
         hm = _at(hip_mid, r.ic_s)
@@ -183,17 +181,17 @@ def static_hip_height_m(data: Path) -> float:
     return float(np.nanmedian(0.5 * (_pt(p, "HIP", "left")[:, Y] + _pt(p, "HIP", "right")[:, Y]))) / 1000.0
 
 
-def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0)) -> tuple[pd.DataFrame, dict]:
+def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0), trial: str = "T25") -> tuple[pd.DataFrame, dict]:
     import formcheck
     from formcheck.types import RunnerInfo
 
-    df = load_markers(data)
-    p3 = landmarks_3d_static(df, pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t"))
-    contacts = truth_contacts(p3, grf_contacts(data))
+    belt_mps, load, force_contacts = TRIALS[trial]
+    p3 = landmarks_3d_static(load(data), pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t"))
+    contacts = truth_contacts(p3, force_contacts(data))
     hip_h = static_hip_height_m(data)
-    truth = truth_metrics(p3, contacts, hip_height_m=hip_h)
+    truth = truth_metrics(p3, contacts, hip_height_m=hip_h, belt_mps=belt_mps)
     xy150 = project_side(p3)
-    runner = RunnerInfo(view="side", height_m=HEIGHT_M, treadmill_speed_mps=BELT_MPS)
+    runner = RunnerInfo(view="side", height_m=HEIGHT_M, treadmill_speed_mps=belt_mps)
     rows = []
     for fps in fps_list:
         for seed in range(seeds):
@@ -204,11 +202,11 @@ def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0)) -> tuple[pd.DataF
                     continue
                 for part in ("value", "left", "right"):
                     est = m.value if part == "value" else getattr(getattr(m, part, None), "value", np.nan)
-                    rows.append({"fps": fps, "seed": seed, "metric": name, "part": part, "estimate": float(est),
+                    rows.append({"trial": trial, "fps": fps, "seed": seed, "metric": name, "part": part, "estimate": float(est),
                                  "truth": tv[part], "error": float(est) - tv[part],
                                  "confidence": float(m.confidence)})
     res = pd.DataFrame(rows)
-    return res, {"truth": truth, "contacts": len(contacts), "static_hip_height_m": hip_h,
+    return res, {"trial": trial, "truth": truth, "contacts": len(contacts), "static_hip_height_m": hip_h,
                  "kinematics_around_events": kinematics_around_events(p3, contacts)}
 
 
@@ -218,23 +216,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--json", type=Path, default=Path(__file__).resolve().parent / "results" / "metrics_mocap.json")
     args = ap.parse_args(argv)
-    res, info = run(args.data, seeds=args.seeds)
-    tab = (res.groupby(["metric", "part", "fps"]).agg(estimate=("estimate", "mean"), truth=("truth", "first"),
-                                                    error=("error", "mean"), conf=("confidence", "mean"))
-           .unstack("fps"))
-    pd.set_option("display.width", 200)
+    pd.set_option("display.width", 220)
     pd.set_option("display.float_format", lambda v: f"{v:9.3f}")
-    print(f"RBDS001 T25, {info['contacts']} force-plate contacts; estimate = analysis (mean over {args.seeds} noise seeds)")
-    print(tab.to_string())
-    kin = {"mocap RBDS001 T25": info["kinematics_around_events"]}
+    runs = [run(args.data, seeds=args.seeds, trial=t) for t in TRIALS]
+    kin = {}
+    for res, info in runs:
+        tab = (res.groupby(["metric", "part", "fps"]).agg(estimate=("estimate", "mean"), truth=("truth", "first"),
+                                                        error=("error", "mean"), conf=("confidence", "mean"))
+               .unstack("fps"))
+        print(f"\nRBDS001 {info['trial']}, {info['contacts']} force-plate contacts; estimate = analysis "
+              f"(mean over {args.seeds} noise seeds)")
+        print(tab.to_string())
+        kin[f"mocap RBDS001 {info['trial']}"] = info.pop("kinematics_around_events")
     for case in RENDERED_CASES:
         kin[f"rendered {case}"] = renderer_kinematics_around_events(case)
     print("\nknee and toe around the events (medians over contacts; rendered = the renderer's exact skeleton)")
     print(pd.DataFrame(kin).to_string(float_format=lambda v: f"{v:8.1f}"))
-    info["kinematics_around_events"] = kin
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    out = {"info": info, "rows": res.groupby(["metric", "part", "fps"]).agg(
-        estimate=("estimate", "mean"), truth=("truth", "first"), error=("error", "mean")).reset_index().to_dict("records")}
+    res = pd.concat([r for r, _ in runs])
+    out = {"trials": [i for _, i in runs], "kinematics_around_events": kin,
+           "rows": res.groupby(["trial", "metric", "part", "fps"]).agg(
+               estimate=("estimate", "mean"), truth=("truth", "first"), error=("error", "mean")).reset_index().to_dict("records")}
     args.json.write_text(json.dumps(out, indent=1, default=float))
     print(f"wrote {args.json}")
     return 0

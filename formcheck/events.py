@@ -67,6 +67,9 @@ mocap 120 fps               fellin  70/77    81 / +81      4 / -2        -84    
 mocap 120 fps               hybrid  77/77    8 / +6        4 / -2        -9       156.64
 mocap 60 fps, clusters      hybrid  77/77    32 / -5       6 / -1        +20      156.78
 mocap 120 fps, clusters     hybrid  77/77    32 / -16      5 / -0        +28      156.85
+mocap T35 60 fps            height  85/85    13 / +13      16 / -16      -35      170.90
+mocap T35 60 fps            hybrid  85/85    13 / +13      13 / +13      -6       170.90
+mocap T35 120 fps           hybrid  85/85    13 / +12      12 / +12      -6       171.14
 synthetic 60 fps            zeni    26/28    79 / -79      29 / +29      +107     170.19
 synthetic 60 fps            height  28/28    5 / -0        7 / -7        -9       170.07
 synthetic 60 fps            fellin  refused: step times irregular (IC jitter)
@@ -82,7 +85,10 @@ rendered 60 fps left        hybrid  22/22    17 / -17      8 / -1        +5     
 the mocap (60 (n - 1) / first-to-last force-plate IC), 157.0 spm as the issue states it; 170 spm
 synthetic; rendered: error vs truth in spm, on 4-8 s clips where the first and last IC's errors do
 not average out; the 120 / median-stride estimator gave 156.93 / 156.64 on the mocap. "clusters" = the older marker mapping from cluster means, kept for
-comparison. On the rendered clips zeni's IC is 71-75 ms early and fellin's 35-43 ms late, TO -21
+comparison; "T35" = the same runner at 3.5 m/s (c3d; its unscaled force channel thresholded at
+T25's fractions of the stance peak; 171.18 spm), where the far foot's ICs come ~20 ms late (at the
+force onset its heel and toe points are still ~2 cm above their stance level) and the knee peaks
+after TO. On the rendered clips zeni's IC is 71-75 ms early and fellin's 35-43 ms late, TO -21
 to -26 ms.)
 
 Reading: the mocap forefoot striker's foot hovers ~20 mm above the belt for ~80 ms before touching

@@ -57,3 +57,24 @@ def test_initial_contact_target(table, fps):
 @pytest.mark.parametrize("fps", [60.0, 120.0])
 def test_cadence_target(table, fps):
     assert abs(_row(table, fps).cadence_spm - 157.0) <= 0.5  # target met (mean of inlier strides)
+
+
+@pytest.fixture(scope="module")
+def table_t35():
+    pytest.importorskip("ezc3d")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from events_mocap import run
+
+    return run(DATA, seeds=1, methods=("hybrid",), trial="T35")
+
+
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_second_speed_t35(table_t35, fps):
+    """T35 (3.5 m/s, force channel unscaled in the c3d, thresholds as T25's fractions of the stance
+    peak): no target in the issue; measured (2 seeds) IC +13 / +13 ms, TO +13 / +12 ms, cadence
+    170.90 / 171.14 against 171.18 spm. The far (right) foot's ICs come ~20 ms late here: at the
+    force onset its heel and toe points are still ~2 cm above their stance level (shoe compression)."""
+    r = table_t35[table_t35.fps == fps].iloc[0]
+    assert r.true_contacts == 85 and r.matched == 85
+    assert r.ic_abs_med_ms <= 18.0 and r.tc_abs_med_ms <= 15.0
+    assert abs(r.cadence_spm - r.true_cadence_spm) <= 0.5
