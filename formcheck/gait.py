@@ -199,8 +199,16 @@ def _steady(strides: pd.DataFrame, config: AnalysisConfig) -> bool:
     st = strides.stride_time_s.to_numpy()
     if _iqr_rel(st) > MAX_STRIDE_IQR:
         return False
-    stp = strides.step_time_s.to_numpy()
+    stp = _all_step_times(strides)
     return len(stp) < 4 or _iqr_rel(stp) <= MAX_STEP_IQR
+
+
+def _all_step_times(strides: pd.DataFrame) -> np.ndarray:
+    """Both steps of every stride (this foot's IC to the other's, and back): how regularly the feet
+    alternate, whichever foot each step is credited to in the per-side summaries."""
+    if not len(strides):
+        return np.array([])
+    return np.r_[(strides.other_ic_s - strides.start_s).to_numpy(), (strides.end_s - strides.other_ic_s).to_numpy()]
 
 
 def _detect(xy, t, facing, leg_px, method, config, time_scale, merge_lifts=True, waist_y_px=None):
@@ -426,7 +434,7 @@ def analyze_gait(pose: PoseSeries, runner: RunnerInfo, config: AnalysisConfig = 
     duty = float(np.median(strides.contact_time_s / strides.stride_time_s))
     if irregular > MAX_STRIDE_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: stride times vary too much (IQR {100 * irregular:.0f}% of the median)")
-    stp = strides.step_time_s.to_numpy()
+    stp = _all_step_times(strides)
     step_irr = _iqr_rel(stp)
     if len(stp) >= 4 and step_irr > MAX_STEP_IQR:
         raise NoGaitDetectedError(f"no steady gait detected: the feet do not alternate regularly (step-time IQR "

@@ -10,7 +10,9 @@ Rules
 * Cadence cue: metronome BPM = round(own cadence x 1.05), then x 1.10 (Bramah 2019; Heiderscheit 2011).
 * Exercises: from the top two contributors (round robin), then exercises that support the chosen cues;
   exercises whose tags a listed contributor avoids (e.g. deep hip flexion with FAI) are left out, with
-  the reason. At most ``rules.plan.max_exercises``.
+  the reason. At most ``rules.plan.max_exercises``. Like a cue, a contributor that rests only on
+  low-confidence measurements (none at ``min_for_flag``) and not on the runner's pain location
+  prescribes nothing: it is listed, and the notes say why no exercises follow from it.
 * Re-test: after ``rules.retest.after_weeks`` weeks with the same setup; a change counts only when it
   exceeds the metric's minimal detectable change (``retest_change``).
 """
@@ -160,8 +162,16 @@ def _select_cues(statuses, contributors, metrics, kn: Knowledge) -> tuple[Planne
     return tuple(out)
 
 
+def _prescribes(c) -> bool:
+    """Whether a contributor may choose exercises: not one to refer, and resting on at least one
+    adequately confident measurement or on the runner's pain location (``Contributor.confidence``
+    is "low" when every linked measurement is below ``min_for_flag``)."""
+    return not c.refer and (c.confidence != "low" or c.location_fit is not None)
+
+
 def _select_exercises(contributors, cues, asym, kn: Knowledge):
-    chosen = [c for c in contributors if not c.refer][:2]
+    chosen = [c for c in contributors if _prescribes(c)][:2]
+    weak = [c for c in contributors if not c.refer and not _prescribes(c)]
     avoid: dict[str, object] = {}
     for c in contributors:
         cond = kn.conditions[c.id]
@@ -187,7 +197,9 @@ def _select_exercises(contributors, cues, asym, kn: Knowledge):
         if len(out) < int(kn.rules["plan"]["max_exercises"]):
             out.append(PlannedExercise(ex.id, ex.name, ex.how, ex.dosage, ex.progression, ex.stage, ex.caution,
                                        tuple(whats), ex.evidence.grade, ex.evidence.source, ex.evidence.verified))
-    notes = []
+    notes = [f"No exercises for {c.short}: it rests only on low-confidence measurements "
+             f"({', '.join(kn.metrics[m].label.lower() for m in c.metrics)}); film again as the recording "
+             f"protocol says to confirm it." for c in weak]
     for a in asym:
         if a.status == "watch":
             notes.append(f"{a.label}: the {a.worse_side} side is worse and painful - do one extra set of the "

@@ -439,3 +439,20 @@ def test_symptom_cli_options(tmp_path):
     f.write_text('pain_side = "left"\nlocations = ["outer_hip"]\n')
     r = CliRunner().invoke(cmd, ["--symptoms", str(f), "--pain-side", "right"])
     assert r.exit_code == 0 and seen["s"].pain_side == "right" and seen["s"].locations == ("outer_hip",)
+
+
+def test_low_confidence_contributor_prescribes_no_exercises():
+    """A knee at contact reading straight at the confidence the side view gives it (0.31) links to a
+    condition, but with no pain location that rests on a rough measurement only: it is listed, and no
+    exercise programme follows from it (the notes say why). A confident finding, or the runner's own
+    pain location, does prescribe."""
+    knee = mv("knee_flexion_ic_deg", deviant_value("knee_flexion_ic_deg"), conf=0.31)
+    a = assess_session({"knee_flexion_ic_deg": knee})
+    assert a.contributors and all(c.confidence == "low" for c in a.contributors)
+    assert a.plan.exercises == ()
+    assert any("low-confidence" in n and a.contributors[0].short in n for n in a.plan.notes)
+    sure = assess_session({"knee_flexion_ic_deg": mv("knee_flexion_ic_deg", deviant_value("knee_flexion_ic_deg"),
+                                                     conf=0.9)})
+    assert sure.contributors[0].confidence == "adequate" and sure.plan.exercises
+    located = assess_session({"knee_flexion_ic_deg": knee}, Symptoms(pain_side="left", locations=("outer_hip",)))
+    assert located.plan.exercises
