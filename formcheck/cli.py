@@ -252,6 +252,8 @@ def print_assessment(assessment, out_dir: Path) -> None:
         con.print(f"[bold]exercise:[/] {ex.name} - {ex.dosage}")
     if assessment.plan.suppressed:
         con.print(f"[bold]no exercise programme:[/] {assessment.plan.suppressed_reason}")
+    for note in assessment.plan.notes:
+        con.print(f"[bold]note:[/] {note}")
     if assessment.plan.retest is not None:
         con.print(f"[bold]re-test:[/] {assessment.plan.retest.text}")
     con.print(f"report: {out_dir / 'report.html'}")
