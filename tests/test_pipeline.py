@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,3 +64,71 @@ def test_side_view_metrics_are_invariant(transform):
         va, vb = a.metrics[name].value, b.metrics[name].value
         assert np.isfinite(va), name
         assert vb == pytest.approx(va, rel=0.02, abs=0.5), name
+
+
+# ---------------------------------------------------------------------------- rear view, rendered sample
+REAR_SAMPLE = Path(__file__).resolve().parent.parent / "sample_videos" / "rear_treadmill.mp4"
+REAR_METRICS = ("cadence_spm", "pelvic_drop_deg", "step_width_cm", "hip_adduction_deg", "lateral_trunk_lean_deg")
+
+
+@pytest.fixture(scope="module")
+def rear_sample():
+    """The rendered rear sample through the real pose model (cached), once per module."""
+    from formcheck.pipeline import analyze
+
+    runner = RunnerInfo(view="rear", height_m=1.75, treadmill_speed_mps=3.0)
+    return analyze(REAR_SAMPLE, runner), runner
+
+
+def _scale_rear(pose: PoseSeries, k: float) -> PoseSeries:
+    """A smaller image: landmarks and the waistband line's pixel height scale, its tilt and its
+    position relative to the torso do not."""
+    feats = dict(pose.features)
+    feats["waist_y_px"] = np.asarray(feats["waist_y_px"], float) * k
+    return dataclasses.replace(_scale(pose, k), features=feats)
+
+
+def _mirror_rear(pose: PoseSeries) -> PoseSeries:
+    """The mirror-image runner seen from behind: image x flipped, and the labels swapped so each leg
+    is still named as a rear camera names it; the waistband's tilt changes sign."""
+    from formcheck.landmarks import mirror_index
+
+    perm = list(mirror_index())
+    xy = pose.xy[:, perm].copy()
+    xy[..., 0] = pose.meta.width_px - xy[..., 0]
+    feats = dict(pose.features)
+    feats["waist_tilt_deg"] = -np.asarray(feats["waist_tilt_deg"], float)
+    return dataclasses.replace(pose, xy=xy, visibility=pose.visibility[:, perm], presence=pose.presence[:, perm],
+                               features=feats)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("transform", [lambda p: _scale_rear(p, 0.5), lambda p: _shift_time(p, 3.7)],
+                         ids=["scale", "time-shift"])
+def test_rear_view_metrics_are_invariant(rear_sample, transform):
+    """A smaller image or a later start must not change the rear-view metrics, per side too."""
+    a, runner = rear_sample
+    b = analyze_pose(transform(a.pose), runner)
+    for name in REAR_METRICS:
+        ma, mb = a.metrics[name], b.metrics[name]
+        assert np.isfinite(ma.value), name
+        assert mb.value == pytest.approx(ma.value, rel=0.02, abs=0.05), name
+        for side in ("left", "right"):
+            sa, sb = getattr(ma, side), getattr(mb, side)
+            if sa is not None and np.isfinite(sa.value):
+                assert sb.value == pytest.approx(sa.value, rel=0.02, abs=0.05), (name, side)
+
+
+@pytest.mark.slow
+def test_rear_view_mirror_swaps_the_sides(rear_sample):
+    """The mirror-image runner has the other side's pelvic drop and hip adduction: left and right
+    trade places (the sample's hip adduction reads 11 deg in left stance, 15 in right stance)."""
+    a, runner = rear_sample
+    b = analyze_pose(_mirror_rear(a.pose), runner)
+    assert b.view.name == "rear"
+    for name in ("pelvic_drop_deg", "hip_adduction_deg"):
+        ma, mb = a.metrics[name], b.metrics[name]
+        assert mb.value == pytest.approx(ma.value, abs=0.3), name
+        assert mb.left.value == pytest.approx(ma.right.value, abs=0.3), name
+        assert mb.right.value == pytest.approx(ma.left.value, abs=0.3), name
+    assert b.metrics["cadence_spm"].value == pytest.approx(a.metrics["cadence_spm"].value, abs=0.2)
