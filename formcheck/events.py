@@ -3,7 +3,7 @@
 All methods work on the cleaned image landmarks of one clip, in a runner frame where ``u`` is the
 forward coordinate (``facing * x``, px) and ``z`` the height (``-y``, px). Events are returned as
 fractional frame positions (sub-frame interpolation), turned into times with the clip's own
-timestamps in exactly one place (``_frame_to_s``).
+timestamps in exactly one place (``frame_to_s``).
 
 Candidate methods
 -----------------
@@ -172,7 +172,7 @@ def foot_signals(xy: np.ndarray, side: str, *, facing: float) -> FootSignals:
     )
 
 
-def _frame_to_s(pos: np.ndarray | float, t_s: np.ndarray) -> np.ndarray:
+def frame_to_s(pos: np.ndarray | float, t_s: np.ndarray) -> np.ndarray:
     """Fractional frame positions -> seconds via the clip's own timestamps (the one conversion)."""
     return np.interp(pos, np.arange(len(t_s)), t_s)
 
@@ -186,7 +186,7 @@ def _parabolic(y: np.ndarray, i: int) -> float:
     return float(i)
 
 
-def _peaks(y: np.ndarray, *, distance: int, prominence: float) -> np.ndarray:
+def peak_positions(y: np.ndarray, *, distance: int, prominence: float) -> np.ndarray:
     """Sub-frame positions of maxima of ``y`` (NaN-safe: NaNs never hold a peak)."""
     z = np.where(np.isfinite(y), y, np.nanmin(y) if np.isfinite(y).any() else 0.0)
     idx, _ = signal.find_peaks(z, distance=max(1, distance), prominence=prominence)
@@ -456,10 +456,10 @@ def candidate_events(
     dist = int(0.6 * period)
     if method == "zeni":
         rng = np.nanpercentile(rel_heel, 95) - np.nanpercentile(rel_heel, 5)
-        ic = _peaks(rel_heel, distance=dist, prominence=0.3 * rng)
+        ic = peak_positions(rel_heel, distance=dist, prominence=0.3 * rng)
         rel_toe = f.toe_u - f.pelvis_u
         rng_t = np.nanpercentile(rel_toe, 95) - np.nanpercentile(rel_toe, 5)
-        tc = _peaks(-rel_toe, distance=dist, prominence=0.3 * rng_t)
+        tc = peak_positions(-rel_toe, distance=dist, prominence=0.3 * rng_t)
         return ic, tc
     if floor is None:
         floor = floor_height(lowest_point(xy), window=int(2 * period))
@@ -475,7 +475,7 @@ def candidate_events(
     if method == "fellin":
         hz = f.heel_z - floor
         rng = np.nanpercentile(hz, 95) - np.nanpercentile(hz, 5)
-        ic = _peaks(-hz, distance=dist, prominence=0.3 * rng)
+        ic = peak_positions(-hz, distance=dist, prominence=0.3 * rng)
         tc = _knee_extension_to(f.knee_ext_deg, ic, period=period)
         return ic, tc[np.isfinite(tc)]
     raise ValueError(f"unknown event method {method!r}; valid: {', '.join(METHODS)}")
@@ -501,14 +501,14 @@ def pair_contacts(
     for k, a in enumerate(ic):
         nxt = ic[k + 1] if k + 1 < len(ic) else np.inf
         cand = tc[(tc > a) & (tc < nxt)]
-        row = {"side": side, "ic": int(round(a)), "tc": -1, "ic_s": float(_frame_to_s(a, t_s)),
+        row = {"side": side, "ic": int(round(a)), "tc": -1, "ic_s": float(frame_to_s(a, t_s)),
                "tc_s": float("nan"), "contact_time_s": float("nan"), "method": method}
         if len(cand) == 0:
             row["reason"] = "no toe-off before the next contact of this foot" if np.isfinite(nxt) else "clip ends before toe-off"
             rejected.append(row)
             continue
         b = cand[0]
-        row.update(tc=int(round(b)), tc_s=float(_frame_to_s(b, t_s)))
+        row.update(tc=int(round(b)), tc_s=float(frame_to_s(b, t_s)))
         row["contact_time_s"] = row["tc_s"] - row["ic_s"]
         lo, hi = max(0, int(np.floor(a)) - 1), min(len(missing), int(np.ceil(b)) + 2)
         if missing[lo:hi].mean() > 0.3:

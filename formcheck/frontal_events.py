@@ -89,10 +89,10 @@ import pandas as pd
 from formcheck.events import (
     CONTACT_COLUMNS,
     REJECTED_COLUMNS,
-    _frame_to_s,
-    _peaks,
     dominant_period_frames,
+    frame_to_s,
     lowest_point,
+    peak_positions,
 )
 from formcheck.landmarks import Landmark
 
@@ -139,7 +139,7 @@ def midstance_frames(xy: np.ndarray, fps: float, waist_y_px: np.ndarray | None =
     if not np.isfinite(per):
         return np.array([]), float("nan")
     amp = np.nanpercentile(hip_y, 90) - np.nanpercentile(hip_y, 10)
-    mids = _peaks(hip_y, distance=int(0.6 * per), prominence=0.25 * amp)
+    mids = peak_positions(hip_y, distance=int(0.6 * per), prominence=0.25 * amp)
     return (_snap_to_waist(mids, per, waist_y_px, hip_y) if waist_y_px is not None else mids), per
 
 
@@ -160,7 +160,7 @@ def _snap_to_waist(mids: np.ndarray, per: float, waist_y_px: np.ndarray, hip_y: 
     ratio = (np.percentile(bw, 90) - np.percentile(bw, 10)) / max(np.percentile(bh, 90) - np.percentile(bh, 10), 1e-9)
     if not (WAIST_AMP_RATIO[0] <= ratio <= WAIST_AMP_RATIO[1]) or np.corrcoef(bw[ok], bh[ok])[0, 1] < WAIST_MIN_R:
         return mids
-    peaks = _peaks(y, distance=int(0.6 * per), prominence=0.25 * amp)
+    peaks = peak_positions(y, distance=int(0.6 * per), prominence=0.25 * amp)
     if len(peaks) == 0:
         return mids
     out = mids.astype(float).copy()
@@ -198,8 +198,8 @@ def _windows(mids: np.ndarray, sides: list[str], per: float, t_s: np.ndarray, mi
     kept, rej = [], []
     for m, side in zip(mids, sides):
         a, b = m - h, m + h
-        row = {"side": side or "unknown", "ic": int(np.rint(a)), "tc": int(np.rint(b)), "ic_s": float(_frame_to_s(a, t_s)),
-               "tc_s": float(_frame_to_s(b, t_s)), "method": method}
+        row = {"side": side or "unknown", "ic": int(np.rint(a)), "tc": int(np.rint(b)), "ic_s": float(frame_to_s(a, t_s)),
+               "tc_s": float(frame_to_s(b, t_s)), "method": method}
         row["contact_time_s"] = row["tc_s"] - row["ic_s"]
         if not side:
             row["reason"] = "stance foot not identified (foot landmarks missing)"
@@ -272,8 +272,8 @@ def alternation_contacts(
     if amp < MIN_ALT_AMP_LEG * leg_px:
         return empty
     per = 0.5 * stride
-    left = _peaks(y, distance=int(0.6 * stride), prominence=0.25 * amp)
-    right = _peaks(-y, distance=int(0.6 * stride), prominence=0.25 * amp)
+    left = peak_positions(y, distance=int(0.6 * stride), prominence=0.25 * amp)
+    right = peak_positions(-y, distance=int(0.6 * stride), prominence=0.25 * amp)
     mids = np.r_[left, right] + start
     sides = ["left"] * len(left) + ["right"] * len(right)
     order = np.argsort(mids)
@@ -298,7 +298,7 @@ def bounce_contacts(
         return empty
     y = _smooth(y, int(0.2 * per)) - _smooth(y, int(per))
     amp = np.percentile(y, 95) - np.percentile(y, 5)
-    mids = _peaks(y, distance=int(0.6 * per), prominence=0.25 * amp) + a
+    mids = peak_positions(y, distance=int(0.6 * per), prominence=0.25 * amp) + a
     if len(mids) < 2:
         return empty
     low = {s: _lowest(xy, s) for s in ("left", "right")}
