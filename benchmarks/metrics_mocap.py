@@ -58,7 +58,6 @@ from formcheck.geometry import joint_flexion_deg
 from formcheck.landmarks import Landmark as L
 
 HEIGHT_M = 1.81  # BMCRIC_RBDSinfo.txt, subject 1
-NEAR = "left"  # the virtual camera is on the runner's left
 X, Y = 0, 1  # lab axes: X forward, Y up
 RENDERED_CASES = ("side/typical/60fps", "side/low_cadence_overstride/60fps")  # compared around the events
 
@@ -174,10 +173,9 @@ def renderer_kinematics_around_events(case_name: str) -> dict[str, float]:
     return pd.DataFrame(rows).median().to_dict()
 
 
-def static_hip_height_m(data: Path) -> float:
+def static_hip_height_m(static: pd.DataFrame) -> float:
     """Standing hip-joint-centre height [m] (Harrington regression on the static trial)."""
-    st = pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t")
-    p = landmarks_3d_static(st, st)
+    p = landmarks_3d_static(static, static)
     return float(np.nanmedian(0.5 * (_pt(p, "HIP", "left")[:, Y] + _pt(p, "HIP", "right")[:, Y]))) / 1000.0
 
 
@@ -186,9 +184,10 @@ def run(data: Path, *, seeds: int = 2, fps_list=(60.0, 120.0), trial: str = "T25
     from formcheck.types import RunnerInfo
 
     belt_mps, load, force_contacts = TRIALS[trial]
-    p3 = landmarks_3d_static(load(data), pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t"))
+    static = pd.read_csv(data / "BMCRIC_RBDS001static.txt", sep="\t")
+    p3 = landmarks_3d_static(load(data), static)
     contacts = truth_contacts(p3, force_contacts(data))
-    hip_h = static_hip_height_m(data)
+    hip_h = static_hip_height_m(static)
     truth = truth_metrics(p3, contacts, hip_height_m=hip_h, belt_mps=belt_mps)
     xy150 = project_side(p3)
     runner = RunnerInfo(view="side", height_m=HEIGHT_M, treadmill_speed_mps=belt_mps)
