@@ -32,6 +32,7 @@ inlier stride times; ``cadence_median_spm`` = 120 / median stride time for compa
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -87,13 +88,19 @@ def grf_contacts(data: Path, *, on_n: float = 30.0, confirm_n: float = 200.0) ->
 ON_FRAC, CONFIRM_FRAC = 0.022, 0.147
 
 
+@functools.lru_cache(maxsize=2)
+def _t35_c3d(data: Path):
+    """The T35 c3d, parsed once (markers and force both come from it; read-only)."""
+    import ezc3d
+
+    return ezc3d.c3d(str(data / "BMCRIC_RBDS001runT35.c3d"))
+
+
 def grf_contacts_t35(data: Path) -> pd.DataFrame:
     """T35 (3.5 m/s) force-plate contacts from the c3d's vertical analog channel (F1Z, loading
     negative, unscaled): baseline = median of the lowest quarter of samples (flight), thresholds
     ``ON_FRAC`` / ``CONFIRM_FRAC`` of the median stance peak above it."""
-    import ezc3d
-
-    c = ezc3d.c3d(str(data / "BMCRIC_RBDS001runT35.c3d"))
+    c = _t35_c3d(data)
     labels = list(c["parameters"]["ANALOG"]["LABELS"]["value"])
     hz = float(c["parameters"]["ANALOG"]["RATE"]["value"][0])
     fz = -c["data"]["analogs"][0, labels.index("F1Z")]
@@ -107,9 +114,7 @@ def grf_contacts_t35(data: Path) -> pd.DataFrame:
 
 def load_markers_t35(data: Path) -> pd.DataFrame:
     """T35 markers from the c3d as the T25 text file's columns (``<label>X/Y/Z``, mm, 150 Hz)."""
-    import ezc3d
-
-    c = ezc3d.c3d(str(data / "BMCRIC_RBDS001runT35.c3d"))
+    c = _t35_c3d(data)
     labels = list(c["parameters"]["POINT"]["LABELS"]["value"])
     pts = c["data"]["points"][:3]  # (3, markers, frames)
     cols = {f"{lab}{ax}": pts[k, m] for m, lab in enumerate(labels) for k, ax in enumerate("XYZ")}
