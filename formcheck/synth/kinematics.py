@@ -433,7 +433,7 @@ def _terminal_knee_floor_deg(plan: GaitPlan, side: str, t: np.ndarray) -> np.nda
     """Least knee flexion [deg] the swing leg may have at ``t``: a parabola through the landing knee
     at IC whose vertex (the leg's most extended instant, ``TERMINAL_KNEE_DROP_DEG`` less flexed)
     lies ``TERMINAL_KNEE_LEAD_S`` before IC, so the knee extends, turns and is already flexing as the
-    foot lands (about 450 deg/s at IC, close to the loading rate just after it). Before the vertex
+    foot lands (520-670 deg/s at IC on the accuracy grid's runners, ``benchmarks/metrics_mocap.py``). Before the vertex
     the parabola is ``TERMINAL_KNEE_EARLY_WIDTH`` times wider, so a knee extending onto the floor
     slows down into its least flexion instead of locking straight; earlier than
     ``TERMINAL_KNEE_WINDOW_S`` before IC (mid-swing, the knee flexed far more) there is no floor."""
